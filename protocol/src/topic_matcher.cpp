@@ -1,0 +1,117 @@
+// The topic-filter trie: one node per filter level, '+' and '#' as their own children.
+#include "iotactor/protocol/topic_matcher.hpp"
+
+#include <algorithm>
+
+#include "iotactor/protocol/topic.hpp"
+
+namespace iotactor::protocol {
+
+struct topic_matcher::node {
+  std::map<std::string, std::unique_ptr<node>, std::less<>> children;
+  std::vector<id> values;  // subscriptions whose filter ends at this node
+
+  bool unused() const { return children.empty() && values.empty(); }
+};
+
+topic_matcher::topic_matcher() : root_(std::make_unique<node>()) {}
+topic_matcher::~topic_matcher() = default;
+topic_matcher::topic_matcher(topic_matcher&&) noexcept = default;
+topic_matcher& topic_matcher::operator=(topic_matcher&&) noexcept = default;
+
+namespace {
+
+std::string_view matching_part(std::string_view filter) {
+  auto shared = parse_shared_subscription(filter);
+  return shared ? shared->filter : filter;
+}
+
+/// Calls f(level) for each '/'-separated level, empty levels included.
+template <class F>
+void for_each_level(std::string_view s, F&& f) {
+  std::size_t start = 0;
+  while (true) {
+    auto end = s.find('/', start);
+    if (end == std::string_view::npos) {
+      f(s.substr(start));
+      return;
+    }
+    f(s.substr(start, end - start));
+    start = end + 1;
+  }
+}
+
+}  // namespace
+
+void topic_matcher::insert(std::string_view filter, id value) {
+  node* n = root_.get();
+  for_each_level(matching_part(filter), [&n](std::string_view level) {
+    auto it = n->children.find(level);
+    if (it == n->children.end()) it = n->children.emplace(std::string(level), std::make_unique<node>()).first;
+    n = it->second.get();
+  });
+  if (std::find(n->values.begin(), n->values.end(), value) != n->values.end()) return;
+  n->values.push_back(value);
+  ++size_;
+}
+
+bool topic_matcher::erase(std::string_view filter, id value) {
+  std::vector<std::pair<node*, std::string_view>> path;  // parent and the level leading to the child
+  node* n = root_.get();
+  bool found = true;
+  for_each_level(matching_part(filter), [&](std::string_view level) {
+    if (!found) return;
+    auto it = n->children.find(level);
+    if (it == n->children.end()) {
+      found = false;
+      return;
+    }
+    path.emplace_back(n, level);
+    n = it->second.get();
+  });
+  if (!found) return false;
+  auto it = std::find(n->values.begin(), n->values.end(), value);
+  if (it == n->values.end()) return false;
+  n->values.erase(it);
+  --size_;
+  // Prune nodes left without values or children, deepest first.
+  for (auto p = path.rbegin(); p != path.rend(); ++p) {
+    auto child = p->first->children.find(p->second);
+    if (!child->second->unused()) break;
+    p->first->children.erase(child);
+  }
+  return true;
+}
+
+namespace {
+
+template <class Node>
+void collect(const Node& n, std::string_view topic, std::size_t pos, bool first_level, std::vector<std::uint64_t>& out) {
+  // A '#' child matches this level and everything below, including the parent itself.
+  bool dollar = first_level && !topic.empty() && topic[0] == '$';
+  if (!dollar) {
+    if (auto hash = n.children.find("#"); hash != n.children.end())
+      out.insert(out.end(), hash->second->values.begin(), hash->second->values.end());
+  }
+  if (pos > topic.size()) {  // every level consumed
+    out.insert(out.end(), n.values.begin(), n.values.end());
+    return;
+  }
+  auto end = topic.find('/', pos);
+  auto level = topic.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
+  auto next = end == std::string_view::npos ? topic.size() + 1 : end + 1;
+  if (auto exact = n.children.find(level); exact != n.children.end())
+    collect(*exact->second, topic, next, false, out);
+  if (!dollar) {
+    if (auto plus = n.children.find("+"); plus != n.children.end())
+      collect(*plus->second, topic, next, false, out);
+  }
+}
+
+}  // namespace
+
+void topic_matcher::match(std::string_view topic, std::vector<id>& out) const {
+  collect(*root_, topic, 0, true, out);
+}
+
+}  // namespace iotactor::protocol
