@@ -138,35 +138,35 @@ class reader {
 
 template <class T>
 bool read_value(reader& r, property_id id, T& out) {
-  const std::string name(to_string(id));
+  const char* name = to_string(id).data();  // a literal: no allocation unless a message is built
   if constexpr (std::is_same_v<T, bool> || std::is_same_v<T, qos> || std::is_same_v<T, payload_format>) {
     std::uint8_t b;
-    if (!r.u8(b, name.c_str())) return false;
-    if (b > 1) return r.fail(reason_code::protocol_error, name + " must be 0 or 1, not " + std::to_string(b));
+    if (!r.u8(b, name)) return false;
+    if (b > 1) return r.fail(reason_code::protocol_error, std::string(name) + " must be 0 or 1, not " + std::to_string(b));
     out = static_cast<T>(b);
   } else if constexpr (std::is_same_v<T, std::uint16_t>) {
-    if (!r.u16(out, name.c_str())) return false;
+    if (!r.u16(out, name)) return false;
     if (out == 0 && id == property_id::topic_alias)
       return r.fail(reason_code::topic_alias_invalid, "topic alias must not be 0");
     if (out == 0 && id == property_id::receive_maximum)
       return r.fail(reason_code::protocol_error, "receive maximum must not be 0");
   } else if constexpr (std::is_same_v<T, std::uint32_t>) {
     if (id == property_id::subscription_identifier) {
-      if (!r.varint(out, name.c_str())) return false;
+      if (!r.varint(out, name)) return false;
       if (out == 0) return r.fail(reason_code::protocol_error, "subscription identifier must not be 0");
     } else {
-      if (!r.u32(out, name.c_str())) return false;
+      if (!r.u32(out, name)) return false;
       if (out == 0 && id == property_id::maximum_packet_size)
         return r.fail(reason_code::protocol_error, "maximum packet size must not be 0");
     }
   } else if constexpr (std::is_same_v<T, std::string>) {
-    if (!r.str(out, name.c_str())) return false;
+    if (!r.str(out, name)) return false;
     if (id == property_id::response_topic) {
       if (auto e = validate_topic_name(out)) return r.fail(reason_code::protocol_error, "response " + e->message);
     }
   } else {
     static_assert(std::is_same_v<T, bytes>);
-    if (!r.bin(out, name.c_str())) return false;
+    if (!r.bin(out, name)) return false;
   }
   return true;
 }
@@ -307,7 +307,7 @@ opt_error read_body(reader& r, std::uint8_t first, protocol_version v, publish& 
   if (p.qos == qos::at_most_once && p.dup)
     return r.fail(reason_code::protocol_error, "DUP is set on a QoS 0 message"), r.error();
   if (!r.str(p.topic, "topic name")) return r.error();
-  if (p.topic.find_first_of("+#") != std::string::npos)
+  if (has_wildcard(p.topic))
     return r.fail(reason_code::malformed_packet, "topic name \"" + p.topic + "\" contains a wildcard"), r.error();
   if (p.qos != qos::at_most_once && !read_packet_id(r, p.packet_id)) return r.error();
   if (v == protocol_version::v5 && !read_properties(r, p.properties)) return r.error();

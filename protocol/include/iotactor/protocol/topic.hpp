@@ -11,6 +11,9 @@ namespace iotactor::protocol {
 /// Well-formed UTF-8 as MQTT requires it: no U+0000, no surrogates, no overlong forms, nothing past U+10FFFF.
 bool is_valid_mqtt_utf8(std::string_view text) noexcept;
 
+/// True if the text contains '+' or '#'.
+bool has_wildcard(std::string_view topic) noexcept;
+
 /// A topic name to publish to: non-empty, valid UTF-8, no '+' or '#', at most 65535 bytes.
 std::optional<error> validate_topic_name(std::string_view topic);
 
