@@ -1,8 +1,8 @@
 // Micro benchmarks of the wire format: PUBLISH encode and decode, and a 1 MiB stream, beside memcpy.
-#include <benchmark/benchmark.h>
-
 #include <cstring>
 #include <vector>
+
+#include <benchmark/benchmark.h>
 
 #include "iotactor/protocol.hpp"
 

@@ -64,12 +64,14 @@ class reader {
       value |= std::uint32_t{byte & 0x7FU} << (7U * i);
       if ((byte & 0x80U) == 0) {
         if (i > 0 && byte == 0)
-          return fail(reason_code::malformed_packet, std::string(what) + " is not encoded in the fewest bytes");
+          return fail(reason_code::malformed_packet,
+                      std::string(what) + " is not encoded in the fewest bytes");
         v = value;
         return true;
       }
     }
-    return fail(reason_code::malformed_packet, std::string(what) + " is a variable byte integer over 4 bytes");
+    return fail(reason_code::malformed_packet,
+                std::string(what) + " is a variable byte integer over 4 bytes");
   }
 
   bool length_prefixed(const std::uint8_t*& data, std::uint16_t& size, const char* what) {
@@ -142,7 +144,9 @@ bool read_value(reader& r, property_id id, T& out) {
   if constexpr (std::is_same_v<T, bool> || std::is_same_v<T, qos> || std::is_same_v<T, payload_format>) {
     std::uint8_t b;
     if (!r.u8(b, name)) return false;
-    if (b > 1) return r.fail(reason_code::protocol_error, std::string(name) + " must be 0 or 1, not " + std::to_string(b));
+    if (b > 1)
+      return r.fail(reason_code::protocol_error,
+                    std::string(name) + " must be 0 or 1, not " + std::to_string(b));
     out = static_cast<T>(b);
   } else if constexpr (std::is_same_v<T, std::uint16_t>) {
     if (!r.u16(out, name)) return false;
@@ -162,7 +166,8 @@ bool read_value(reader& r, property_id id, T& out) {
   } else if constexpr (std::is_same_v<T, std::string>) {
     if (!r.str(out, name)) return false;
     if (id == property_id::response_topic) {
-      if (auto e = validate_topic_name(out)) return r.fail(reason_code::protocol_error, "response " + e->message);
+      if (auto e = validate_topic_name(out))
+        return r.fail(reason_code::protocol_error, "response " + e->message);
     }
   } else {
     static_assert(std::is_same_v<T, bytes>);
@@ -207,7 +212,8 @@ bool read_properties(reader& r, Props& props) {
     if (!known)
       pr.fail(reason_code::malformed_packet, "property " + wire::property_name(id) + " is not allowed here");
   }
-  if (pr.failed()) return r.fail(pr.error()->code, pr.error()->message.substr(pr.error()->message.find(": ") + 2));
+  if (pr.failed())
+    return r.fail(pr.error()->code, pr.error()->message.substr(pr.error()->message.find(": ") + 2));
   return true;
 }
 
@@ -225,7 +231,8 @@ bool read_reason(reader& r, packet_type t, reason_code& rc) {
   if (!r.u8(b, "reason code")) return false;
   rc = static_cast<reason_code>(b);
   if (!wire::reason_allowed(t, rc))
-    return r.fail(reason_code::protocol_error, "reason code " + wire::reason_name(rc) + " is not allowed here");
+    return r.fail(reason_code::protocol_error,
+                  "reason code " + wire::reason_name(rc) + " is not allowed here");
   return true;
 }
 
@@ -252,17 +259,20 @@ opt_error read_body(reader& r, std::uint8_t, protocol_version, connect& p) {
   const bool v5 = p.version == protocol_version::v5;
   std::uint8_t flags;
   if (!r.u8(flags, "connect flags")) return r.error();
-  if (flags & 0x01U) return r.fail(reason_code::malformed_packet, "reserved connect flag bit 0 is set"), r.error();
+  if (flags & 0x01U)
+    return r.fail(reason_code::malformed_packet, "reserved connect flag bit 0 is set"), r.error();
   const bool has_will = flags & 0x04U;
   const unsigned will_qos = (flags >> 3U) & 0x03U;
   const bool will_retain = flags & 0x20U;
   if (!has_will && (will_qos != 0 || will_retain))
-    return r.fail(reason_code::malformed_packet, "will QoS or will retain is set without the will flag"), r.error();
+    return r.fail(reason_code::malformed_packet, "will QoS or will retain is set without the will flag"),
+           r.error();
   if (will_qos == 3) return r.fail(reason_code::malformed_packet, "will QoS is 3"), r.error();
   const bool has_user = flags & 0x80U;
   const bool has_password = flags & 0x40U;
   if (!v5 && has_password && !has_user)
-    return r.fail(reason_code::malformed_packet, "password flag is set without the user name flag"), r.error();
+    return r.fail(reason_code::malformed_packet, "password flag is set without the user name flag"),
+           r.error();
   p.clean_start = flags & 0x02U;
   if (!r.u16(p.keep_alive, "keep alive")) return r.error();
   if (v5 && !read_properties(r, p.properties)) return r.error();
@@ -273,7 +283,8 @@ opt_error read_body(reader& r, std::uint8_t, protocol_version, connect& p) {
     w.retain = will_retain;
     if (v5 && !read_properties(r, w.properties)) return r.error();
     if (!r.str(w.topic, "will topic")) return r.error();
-    if (auto e = validate_topic_name(w.topic)) return r.fail(reason_code::malformed_packet, "will " + e->message), r.error();
+    if (auto e = validate_topic_name(w.topic))
+      return r.fail(reason_code::malformed_packet, "will " + e->message), r.error();
     if (!r.bin(w.payload, "will payload")) return r.error();
   }
   if (has_user && !r.str(p.username.emplace(), "user name")) return r.error();
@@ -285,16 +296,20 @@ opt_error read_body(reader& r, std::uint8_t, protocol_version, connect& p) {
 opt_error read_body(reader& r, std::uint8_t, protocol_version v, connack& p) {
   std::uint8_t flags;
   if (!r.u8(flags, "acknowledge flags")) return r.error();
-  if (flags & 0xFEU) return r.fail(reason_code::malformed_packet, "reserved acknowledge flag bits are set"), r.error();
+  if (flags & 0xFEU)
+    return r.fail(reason_code::malformed_packet, "reserved acknowledge flag bits are set"), r.error();
   p.session_present = flags & 0x01U;
   if (v == protocol_version::v3_1_1) {
     std::uint8_t code;
     if (!r.u8(code, "return code")) return r.error();
     auto rc = wire::connack_code_from_v311(code);
-    if (!rc) return r.fail(reason_code::protocol_error, "return code " + std::to_string(code) + " is not 0 to 5"), r.error();
+    if (!rc)
+      return r.fail(reason_code::protocol_error, "return code " + std::to_string(code) + " is not 0 to 5"),
+             r.error();
     p.reason = *rc;
   } else {
-    if (!read_reason(r, packet_type::connack, p.reason) || !read_properties(r, p.properties)) return r.error();
+    if (!read_reason(r, packet_type::connack, p.reason) || !read_properties(r, p.properties))
+      return r.error();
   }
   r.expect_end();
   return r.error();
@@ -308,7 +323,8 @@ opt_error read_body(reader& r, std::uint8_t first, protocol_version v, publish& 
     return r.fail(reason_code::protocol_error, "DUP is set on a QoS 0 message"), r.error();
   if (!r.str(p.topic, "topic name")) return r.error();
   if (has_wildcard(p.topic))
-    return r.fail(reason_code::malformed_packet, "topic name \"" + p.topic + "\" contains a wildcard"), r.error();
+    return r.fail(reason_code::malformed_packet, "topic name \"" + p.topic + "\" contains a wildcard"),
+           r.error();
   if (p.qos != qos::at_most_once && !read_packet_id(r, p.packet_id)) return r.error();
   if (v == protocol_version::v5 && !read_properties(r, p.properties)) return r.error();
   if (p.topic.empty() && !p.properties.topic_alias)
@@ -341,7 +357,8 @@ opt_error read_body(reader& r, std::uint8_t, protocol_version v, subscribe& p) {
       return r.error();
     if (options & (v5 ? 0xC0U : 0xFCU))
       return r.fail(reason_code::malformed_packet, "reserved subscription option bits are set"), r.error();
-    if ((options & 0x03U) == 3) return r.fail(reason_code::malformed_packet, "subscription QoS is 3"), r.error();
+    if ((options & 0x03U) == 3)
+      return r.fail(reason_code::malformed_packet, "subscription QoS is 3"), r.error();
     if (((options >> 4U) & 0x03U) == 3)
       return r.fail(reason_code::malformed_packet, "retain handling is 3"), r.error();
     s.max_qos = static_cast<qos>(options & 0x03U);
@@ -349,10 +366,12 @@ opt_error read_body(reader& r, std::uint8_t, protocol_version v, subscribe& p) {
     s.retain_as_published = options & 0x08U;
     s.retain_handling = static_cast<retain_handling>((options >> 4U) & 0x03U);
     if (s.no_local && parse_shared_subscription(s.topic_filter))
-      return r.fail(reason_code::protocol_error, "no local is set on shared subscription \"" + s.topic_filter + "\""),
+      return r.fail(reason_code::protocol_error,
+                    "no local is set on shared subscription \"" + s.topic_filter + "\""),
              r.error();
   }
-  if (p.subscriptions.empty()) return r.fail(reason_code::protocol_error, "no subscription in the payload"), r.error();
+  if (p.subscriptions.empty())
+    return r.fail(reason_code::protocol_error, "no subscription in the payload"), r.error();
   return std::nullopt;
 }
 
@@ -368,7 +387,10 @@ opt_error read_body(reader& r, std::uint8_t, protocol_version v, suback& p) {
       std::uint8_t code = 0;
       if (!r.u8(code, "return code")) return r.error();
       auto rc = wire::suback_code_from_v311(code);
-      if (!rc) return r.fail(reason_code::protocol_error, "return code " + std::to_string(code) + " is not 0, 1, 2 or 0x80"), r.error();
+      if (!rc)
+        return r.fail(reason_code::protocol_error,
+                      "return code " + std::to_string(code) + " is not 0, 1, 2 or 0x80"),
+               r.error();
       p.reason_codes.push_back(*rc);
     }
   }
@@ -382,7 +404,8 @@ opt_error read_body(reader& r, std::uint8_t, protocol_version v, unsubscribe& p)
     auto& f = p.topic_filters.emplace_back();
     if (!r.str(f, "topic filter") || !check_filter(r, f)) return r.error();
   }
-  if (p.topic_filters.empty()) return r.fail(reason_code::protocol_error, "no topic filter in the payload"), r.error();
+  if (p.topic_filters.empty())
+    return r.fail(reason_code::protocol_error, "no topic filter in the payload"), r.error();
   return std::nullopt;
 }
 
@@ -398,8 +421,12 @@ opt_error read_body(reader& r, std::uint8_t, protocol_version v, unsuback& p) {
   return r.error();
 }
 
-opt_error read_body(reader& r, std::uint8_t, protocol_version, pingreq&) { return r.expect_end(), r.error(); }
-opt_error read_body(reader& r, std::uint8_t, protocol_version, pingresp&) { return r.expect_end(), r.error(); }
+opt_error read_body(reader& r, std::uint8_t, protocol_version, pingreq&) {
+  return r.expect_end(), r.error();
+}
+opt_error read_body(reader& r, std::uint8_t, protocol_version, pingresp&) {
+  return r.expect_end(), r.error();
+}
 
 template <class P>
 opt_error read_reason_and_properties(reader& r, P& p) {
@@ -416,7 +443,9 @@ opt_error read_body(reader& r, std::uint8_t, protocol_version v, disconnect& p) 
   return read_reason_and_properties(r, p);
 }
 
-opt_error read_body(reader& r, std::uint8_t, protocol_version, auth& p) { return read_reason_and_properties(r, p); }
+opt_error read_body(reader& r, std::uint8_t, protocol_version, auth& p) {
+  return read_reason_and_properties(r, p);
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // Fixed header
@@ -442,8 +471,8 @@ opt_error check_first_byte(std::uint8_t first, protocol_version v) {
   }
   if (flags != wire::required_flags(type))
     return make_error(reason_code::malformed_packet,
-                      std::string(to_string(type)) + ": reserved fixed header flags are " + std::to_string(flags) +
-                          ", must be " + std::to_string(wire::required_flags(type)));
+                      std::string(to_string(type)) + ": reserved fixed header flags are " +
+                          std::to_string(flags) + ", must be " + std::to_string(wire::required_flags(type)));
   return std::nullopt;
 }
 
@@ -458,7 +487,8 @@ header_status parse_header(const std::uint8_t* data, std::size_t size, protocol_
     value |= std::uint32_t{byte & 0x7FU} << (7U * (i - 1));
     if ((byte & 0x80U) == 0) {
       if (i > 1 && byte == 0) {
-        err = make_error(reason_code::malformed_packet, "remaining length is not encoded in the fewest bytes");
+        err =
+            make_error(reason_code::malformed_packet, "remaining length is not encoded in the fewest bytes");
         return header_status::invalid;
       }
       h = fixed_header{data[0], value, i + 1};
@@ -527,8 +557,8 @@ result<packet> decode_packet(const std::uint8_t* data, std::size_t size, protoco
   }
   if (h.total() != size)
     return make_error(reason_code::malformed_packet,
-                      std::string(to_string(static_cast<packet_type>(h.first >> 4U))) + ": remaining length " +
-                          std::to_string(h.remaining) + " does not match the " +
+                      std::string(to_string(static_cast<packet_type>(h.first >> 4U))) +
+                          ": remaining length " + std::to_string(h.remaining) + " does not match the " +
                           std::to_string(size - h.header_size) + " bytes given");
   packet p;
   if (auto e = decode_body(h, data + h.header_size, version, p)) return std::move(*e);
@@ -561,7 +591,8 @@ opt_error check_size(const fixed_header& h, std::uint32_t maximum) {
                         std::to_string(maximum));
 }
 
-opt_error decode_into(const fixed_header& h, const std::uint8_t* body, protocol_version v, std::vector<packet>& out) {
+opt_error decode_into(const fixed_header& h, const std::uint8_t* body, protocol_version v,
+                      std::vector<packet>& out) {
   auto& p = out.emplace_back();
   if (auto e = decode_body(h, body, v, p)) {
     out.pop_back();
@@ -605,7 +636,8 @@ std::optional<error> stream_decoder::take_partial(const std::uint8_t*& data, std
   return std::nullopt;
 }
 
-std::optional<error> stream_decoder::feed(const std::uint8_t* data, std::size_t size, std::vector<packet>& out) {
+std::optional<error> stream_decoder::feed(const std::uint8_t* data, std::size_t size,
+                                          std::vector<packet>& out) {
   if (failure_) return failure_;
   if (!partial_.empty()) {
     if (auto e = take_partial(data, size, out)) return e;

@@ -39,7 +39,8 @@ void append_payload(std::string& out, const std::uint8_t* data, std::size_t size
   constexpr std::size_t shown = 64;
   std::string_view text(reinterpret_cast<const char*>(data), size < shown ? size : shown);
   bool printable = is_valid_mqtt_utf8(text);
-  for (char c : text) printable = printable && (static_cast<unsigned char>(c) >= 0x20 || c == '\n' || c == '\t');
+  for (char c : text)
+    printable = printable && (static_cast<unsigned char>(c) >= 0x20 || c == '\n' || c == '\t');
   if (printable) {
     append_quoted(out, text);
   } else {
@@ -121,8 +122,8 @@ void describe_into(std::string& out, const connect& p) {
   if (p.will) {
     out += " will={topic=";
     append_quoted(out, p.will->topic);
-    out += " qos=" + std::to_string(static_cast<unsigned>(p.will->qos)) + " retain=" + (p.will->retain ? "1" : "0") +
-           " payload=";
+    out += " qos=" + std::to_string(static_cast<unsigned>(p.will->qos)) +
+           " retain=" + (p.will->retain ? "1" : "0") + " payload=";
     append_payload(out, p.will->payload.data(), p.will->payload.size());
     append_properties(out, p.will->properties);
     out += '}';
@@ -175,8 +176,12 @@ void describe_codes(std::string& out, const P& p) {
   append_properties(out, p.properties);
 }
 
-void describe_into(std::string& out, const suback& p) { describe_codes(out, p); }
-void describe_into(std::string& out, const unsuback& p) { describe_codes(out, p); }
+void describe_into(std::string& out, const suback& p) {
+  describe_codes(out, p);
+}
+void describe_into(std::string& out, const unsuback& p) {
+  describe_codes(out, p);
+}
 
 void describe_into(std::string& out, const unsubscribe& p) {
   out += " packet_id=" + std::to_string(p.packet_id);
@@ -208,6 +213,8 @@ std::string describe(const packet& p) {
   return out;
 }
 
-void PrintTo(const packet& p, std::ostream* os) { *os << describe(p); }
+void PrintTo(const packet& p, std::ostream* os) {
+  *os << describe(p);
+}
 
 }  // namespace iotactor::protocol

@@ -177,12 +177,14 @@ opt_error check_properties(const Props& props, protocol_version v, const char* p
       if constexpr (std::is_same_v<T, std::string>) {
         if (auto e = check_string(value, name.c_str())) fail(e->code, e->message);
         if (id == property_id::response_topic) {
-          if (auto e = validate_topic_name(value)) fail(reason_code::protocol_error, "response topic: " + e->message);
+          if (auto e = validate_topic_name(value))
+            fail(reason_code::protocol_error, "response topic: " + e->message);
         }
       } else if constexpr (std::is_same_v<T, bytes>) {
         if (auto e = check_binary(value.size(), name.c_str())) fail(e->code, e->message);
       } else if constexpr (std::is_same_v<T, qos>) {
-        if (static_cast<std::uint8_t>(value) > 1) fail(reason_code::protocol_error, "maximum QoS must be 0 or 1");
+        if (static_cast<std::uint8_t>(value) > 1)
+          fail(reason_code::protocol_error, "maximum QoS must be 0 or 1");
       } else if constexpr (std::is_same_v<T, payload_format>) {
         if (static_cast<std::uint8_t>(value) > 1)
           fail(reason_code::protocol_error, "payload format indicator must be 0 or 1");
@@ -209,14 +211,15 @@ opt_error check_qos(qos q, const char* what) {
 }
 
 opt_error check_packet_id(std::uint16_t id, const char* packet_name) {
-  if (id == 0) return make_error(reason_code::protocol_error, std::string(packet_name) + " packet identifier is 0");
+  if (id == 0)
+    return make_error(reason_code::protocol_error, std::string(packet_name) + " packet identifier is 0");
   return std::nullopt;
 }
 
 opt_error check_reason(packet_type t, reason_code rc) {
   if (!wire::reason_allowed(t, rc))
-    return make_error(reason_code::protocol_error, "reason code " + wire::reason_name(rc) + " is not allowed in " +
-                                                       std::string(to_string(t)));
+    return make_error(reason_code::protocol_error, "reason code " + wire::reason_name(rc) +
+                                                       " is not allowed in " + std::string(to_string(t)));
   return std::nullopt;
 }
 
@@ -224,8 +227,8 @@ opt_error v311_cannot(const std::string& what) {
   return make_error(reason_code::protocol_error, "MQTT 3.1.1 cannot carry " + what);
 }
 
-#define IOTACTOR_TRY(expr)          \
-  if (auto e_ = (expr)) return e_;  \
+#define IOTACTOR_TRY(expr)         \
+  if (auto e_ = (expr)) return e_; \
   static_assert(true)
 
 opt_error validate(const connect& p, protocol_version) {
@@ -335,12 +338,17 @@ opt_error validate(const unsuback& p, protocol_version v) {
   return check_properties(p.properties, v, "UNSUBACK");
 }
 
-opt_error validate(const pingreq&, protocol_version) { return std::nullopt; }
-opt_error validate(const pingresp&, protocol_version) { return std::nullopt; }
+opt_error validate(const pingreq&, protocol_version) {
+  return std::nullopt;
+}
+opt_error validate(const pingresp&, protocol_version) {
+  return std::nullopt;
+}
 
 opt_error validate(const disconnect& p, protocol_version v) {
   if (v == protocol_version::v3_1_1) {
-    if (p.reason != reason_code::success) return v311_cannot("DISCONNECT reason code " + wire::reason_name(p.reason));
+    if (p.reason != reason_code::success)
+      return v311_cannot("DISCONNECT reason code " + wire::reason_name(p.reason));
   } else {
     IOTACTOR_TRY(check_reason(packet_type::disconnect, p.reason));
   }
@@ -520,10 +528,9 @@ std::optional<error> encode_one(const P& p, protocol_version v, bytes& out, std:
   auto f = frame_of(p, v);
   if (!f) return f.error();
   if (f->total > maximum_size)
-    return make_error(reason_code::packet_too_large, std::string(to_string(P::type)) + " of " +
-                                                         std::to_string(f->total) +
-                                                         " bytes exceeds the maximum packet size of " +
-                                                         std::to_string(maximum_size));
+    return make_error(reason_code::packet_too_large,
+                      std::string(to_string(P::type)) + " of " + std::to_string(f->total) +
+                          " bytes exceeds the maximum packet size of " + std::to_string(maximum_size));
   auto old_size = out.size();
   out.resize(old_size + f->total);
   write_packet(p, v, *f, out.data() + old_size);
@@ -542,12 +549,14 @@ result<std::size_t> encoded_size(const packet& p, protocol_version version) {
       p);
 }
 
-std::optional<error> encode(const packet& p, protocol_version version, bytes& out, std::uint32_t maximum_size) {
+std::optional<error> encode(const packet& p, protocol_version version, bytes& out,
+                            std::uint32_t maximum_size) {
   return std::visit([&](const auto& x) { return encode_one(x, version, out, maximum_size); }, p);
 }
 
 template <class Packet>
-std::optional<error> encode(const Packet& p, protocol_version version, bytes& out, std::uint32_t maximum_size) {
+std::optional<error> encode(const Packet& p, protocol_version version, bytes& out,
+                            std::uint32_t maximum_size) {
   return encode_one(p, version, out, maximum_size);
 }
 
@@ -567,7 +576,8 @@ template std::optional<error> encode(const pingresp&, protocol_version, bytes&, 
 template std::optional<error> encode(const disconnect&, protocol_version, bytes&, std::uint32_t);
 template std::optional<error> encode(const auth&, protocol_version, bytes&, std::uint32_t);
 
-result<std::size_t> encode_to(const packet& p, protocol_version version, std::uint8_t* dst, std::size_t capacity) {
+result<std::size_t> encode_to(const packet& p, protocol_version version, std::uint8_t* dst,
+                              std::size_t capacity) {
   return std::visit(
       [&](const auto& x) -> result<std::size_t> {
         auto f = frame_of(x, version);
@@ -583,6 +593,8 @@ result<std::size_t> encode_to(const packet& p, protocol_version version, std::ui
       p);
 }
 
-packet_type type_of(const packet& p) noexcept { return static_cast<packet_type>(p.index() + 1); }
+packet_type type_of(const packet& p) noexcept {
+  return static_cast<packet_type>(p.index() + 1);
+}
 
 }  // namespace iotactor::protocol

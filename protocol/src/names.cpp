@@ -1,10 +1,10 @@
 // Names of versions, packet types, QoS levels, reason codes and properties, as the specification spells them.
+#include <cstdio>
+
 #include "iotactor/protocol/error.hpp"
 #include "iotactor/protocol/properties.hpp"
 #include "iotactor/protocol/reason_code.hpp"
 #include "iotactor/protocol/types.hpp"
-
-#include <cstdio>
 
 namespace iotactor::protocol {
 
@@ -20,8 +20,8 @@ std::string_view to_string(protocol_version v) {
 
 std::string_view to_string(packet_type t) {
   static constexpr std::string_view names[] = {
-      "RESERVED", "CONNECT", "CONNACK", "PUBLISH",     "PUBACK",   "PUBREC",   "PUBREL",     "PUBCOMP",
-      "SUBSCRIBE", "SUBACK", "UNSUBSCRIBE", "UNSUBACK", "PINGREQ", "PINGRESP", "DISCONNECT", "AUTH"};
+      "RESERVED",  "CONNECT", "CONNACK",     "PUBLISH",  "PUBACK",  "PUBREC",   "PUBREL",     "PUBCOMP",
+      "SUBSCRIBE", "SUBACK",  "UNSUBSCRIBE", "UNSUBACK", "PINGREQ", "PINGRESP", "DISCONNECT", "AUTH"};
   auto i = static_cast<std::size_t>(t);
   return i < std::size(names) ? names[i] : "unknown packet type";
 }

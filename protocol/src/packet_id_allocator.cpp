@@ -7,7 +7,9 @@ namespace {
 constexpr std::uint16_t max_id = 65535;
 }
 
-packet_id_allocator::packet_id_allocator() { free_.emplace(1, max_id); }
+packet_id_allocator::packet_id_allocator() {
+  free_.emplace(1, max_id);
+}
 
 std::optional<std::uint16_t> packet_id_allocator::allocate() {
   if (free_.empty()) return std::nullopt;
@@ -22,6 +24,7 @@ std::optional<std::uint16_t> packet_id_allocator::allocate() {
     id = free_.begin()->first;
   }
   reserve(id);
+  last_ = id;
   return id;
 }
 
@@ -35,7 +38,6 @@ bool packet_id_allocator::reserve(std::uint16_t id) {
   free_.erase(it);
   if (first < id) free_.emplace(first, static_cast<std::uint16_t>(id - 1));
   if (id < last) free_.emplace(static_cast<std::uint16_t>(id + 1), last);
-  last_ = id;
   ++used_;
   return true;
 }

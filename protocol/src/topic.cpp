@@ -11,7 +11,9 @@ namespace {
 
 constexpr std::size_t max_string_length = 65535;
 
-error invalid(reason_code code, std::string what) { return error{code, std::move(what)}; }
+error invalid(reason_code code, std::string what) {
+  return error{code, std::move(what)};
+}
 
 /// Returns the length of the sequence starting at i, or 0 if it is not allowed.
 std::size_t utf8_sequence_length(const unsigned char* s, std::size_t i, std::size_t n) noexcept {
@@ -125,8 +127,8 @@ std::optional<error> validate_topic_filter(std::string_view filter) {
       return invalid(reason_code::topic_filter_invalid,
                      "shared subscription \"" + std::string(filter) + "\" needs $share/<group>/<filter>");
     if (group.find_first_of("+#") != std::string_view::npos)
-      return invalid(reason_code::topic_filter_invalid, "share name \"" + std::string(group) +
-                                                            "\" must not contain '+' or '#'");
+      return invalid(reason_code::topic_filter_invalid,
+                     "share name \"" + std::string(group) + "\" must not contain '+' or '#'");
     auto inner = rest.substr(slash + 1);
     if (inner.empty())
       return invalid(reason_code::topic_filter_invalid,

@@ -8,10 +8,16 @@
 namespace iotactor::protocol {
 
 struct topic_matcher::node {
+  /// A subscription ending at this node; the share group tells "$share/g/f" and "f" apart.
+  struct entry {
+    id value;
+    std::string share_group;  // empty when not shared
+    bool operator==(const entry& o) const { return value == o.value && share_group == o.share_group; }
+  };
   std::map<std::string, std::unique_ptr<node>, std::less<>> children;
-  std::vector<id> values;  // subscriptions whose filter ends at this node
+  std::vector<entry> entries;
 
-  bool unused() const { return children.empty() && values.empty(); }
+  bool unused() const { return children.empty() && entries.empty(); }
 };
 
 topic_matcher::topic_matcher() : root_(std::make_unique<node>()) {}
@@ -21,9 +27,10 @@ topic_matcher& topic_matcher::operator=(topic_matcher&&) noexcept = default;
 
 namespace {
 
-std::string_view matching_part(std::string_view filter) {
+/// The filter levels to walk, and the share group ("" when the filter is not shared).
+std::pair<std::string_view, std::string_view> split_filter(std::string_view filter) {
   auto shared = parse_shared_subscription(filter);
-  return shared ? shared->filter : filter;
+  return shared ? std::make_pair(shared->filter, shared->group) : std::make_pair(filter, std::string_view{});
 }
 
 /// Calls f(level) for each '/'-separated level, empty levels included.
@@ -44,22 +51,25 @@ void for_each_level(std::string_view s, F&& f) {
 }  // namespace
 
 void topic_matcher::insert(std::string_view filter, id value) {
+  auto [levels, group] = split_filter(filter);
   node* n = root_.get();
-  for_each_level(matching_part(filter), [&n](std::string_view level) {
+  for_each_level(levels, [&n](std::string_view level) {
     auto it = n->children.find(level);
     if (it == n->children.end()) it = n->children.emplace(std::string(level), std::make_unique<node>()).first;
     n = it->second.get();
   });
-  if (std::find(n->values.begin(), n->values.end(), value) != n->values.end()) return;
-  n->values.push_back(value);
+  node::entry e{value, std::string(group)};
+  if (std::find(n->entries.begin(), n->entries.end(), e) != n->entries.end()) return;
+  n->entries.push_back(std::move(e));
   ++size_;
 }
 
 bool topic_matcher::erase(std::string_view filter, id value) {
   std::vector<std::pair<node*, std::string_view>> path;  // parent and the level leading to the child
+  auto [levels, group] = split_filter(filter);
   node* n = root_.get();
   bool found = true;
-  for_each_level(matching_part(filter), [&](std::string_view level) {
+  for_each_level(levels, [&](std::string_view level) {
     if (!found) return;
     auto it = n->children.find(level);
     if (it == n->children.end()) {
@@ -70,9 +80,10 @@ bool topic_matcher::erase(std::string_view filter, id value) {
     n = it->second.get();
   });
   if (!found) return false;
-  auto it = std::find(n->values.begin(), n->values.end(), value);
-  if (it == n->values.end()) return false;
-  n->values.erase(it);
+  auto it = std::find_if(n->entries.begin(), n->entries.end(),
+                         [&](const node::entry& e) { return e.value == value && e.share_group == group; });
+  if (it == n->entries.end()) return false;
+  n->entries.erase(it);
   --size_;
   // Prune nodes left without values or children, deepest first.
   for (auto p = path.rbegin(); p != path.rend(); ++p) {
@@ -86,15 +97,20 @@ bool topic_matcher::erase(std::string_view filter, id value) {
 namespace {
 
 template <class Node>
-void collect(const Node& n, std::string_view topic, std::size_t pos, bool first_level, std::vector<std::uint64_t>& out) {
+void append_values(const Node& n, std::vector<std::uint64_t>& out) {
+  for (const auto& e : n.entries) out.push_back(e.value);
+}
+
+template <class Node>
+void collect(const Node& n, std::string_view topic, std::size_t pos, bool first_level,
+             std::vector<std::uint64_t>& out) {
   // A '#' child matches this level and everything below, including the parent itself.
   bool dollar = first_level && !topic.empty() && topic[0] == '$';
   if (!dollar) {
-    if (auto hash = n.children.find("#"); hash != n.children.end())
-      out.insert(out.end(), hash->second->values.begin(), hash->second->values.end());
+    if (auto hash = n.children.find("#"); hash != n.children.end()) append_values(*hash->second, out);
   }
   if (pos > topic.size()) {  // every level consumed
-    out.insert(out.end(), n.values.begin(), n.values.end());
+    append_values(n, out);
     return;
   }
   auto end = topic.find('/', pos);

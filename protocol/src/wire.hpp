@@ -14,7 +14,8 @@ namespace iotactor::protocol::wire {
 
 /// The fixed-header flag bits a packet type must carry (PUBLISH has its own rules).
 constexpr std::uint8_t required_flags(packet_type t) noexcept {
-  return t == packet_type::pubrel || t == packet_type::subscribe || t == packet_type::unsubscribe ? 0x02 : 0x00;
+  return t == packet_type::pubrel || t == packet_type::subscribe || t == packet_type::unsubscribe ? 0x02
+                                                                                                  : 0x00;
 }
 
 /// Whether MQTT 5 allows this reason code in this packet type.
@@ -34,6 +35,8 @@ std::string property_name(std::uint32_t id);
 /// "0x87 (not authorized)".
 std::string reason_name(reason_code rc);
 
-inline error make_error(reason_code code, std::string message) { return error{code, std::move(message)}; }
+inline error make_error(reason_code code, std::string message) {
+  return error{code, std::move(message)};
+}
 
 }  // namespace iotactor::protocol::wire

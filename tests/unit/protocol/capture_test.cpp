@@ -1,8 +1,8 @@
 // Decodes real traffic between mosquitto_sub -V 5 and mosquitto 2.0 (see apps/protocol_demo/captures).
-#include <gtest/gtest.h>
-
 #include <fstream>
 #include <iterator>
+
+#include <gtest/gtest.h>
 
 #include "iotactor/protocol.hpp"
 
@@ -40,8 +40,8 @@ TEST(capture, client_to_server_stream_of_mosquitto_sub_decodes_field_by_field) {
 
   subscribe s;
   s.packet_id = 1;
-  s.subscriptions.push_back({"sensors/+/temperature", qos::at_least_once, false, false,
-                             retain_handling::send_on_subscribe});
+  s.subscriptions.push_back(
+      {"sensors/+/temperature", qos::at_least_once, false, false, retain_handling::send_on_subscribe});
   s.properties.subscription_identifier = 7;
   EXPECT_EQ(packets[1], packet(s));
 
@@ -93,7 +93,8 @@ TEST(capture, server_to_client_stream_of_mosquitto_decodes_field_by_field) {
 TEST(capture, re_encoding_the_captured_packets_gives_packets_of_the_same_size_and_content) {
   // Property order is free on the wire (mosquitto writes them in its own order), so compare sizes and
   // decoded content rather than bytes.
-  for (const char* name : {"mosquitto_sub_v5.client-to-server.bin", "mosquitto_sub_v5.server-to-client.bin"}) {
+  for (const char* name :
+       {"mosquitto_sub_v5.client-to-server.bin", "mosquitto_sub_v5.server-to-client.bin"}) {
     auto data = read_capture(name);
     auto packets = decode_all(data);
     bytes again;

@@ -84,8 +84,9 @@ class packet_generator {
         } else if constexpr (std::is_same_v<T, std::uint16_t>) {
           field = static_cast<std::uint16_t>(uniform(1, 65535));
         } else if constexpr (std::is_same_v<T, std::uint32_t>) {
-          field = id == property_id::subscription_identifier ? static_cast<std::uint32_t>(uniform(1, 268'435'455))
-                                                              : static_cast<std::uint32_t>(uniform(1, 0x7FFFFFFF)) * 2U;
+          field = id == property_id::subscription_identifier
+                      ? static_cast<std::uint32_t>(uniform(1, 268'435'455))
+                      : static_cast<std::uint32_t>(uniform(1, 0x7FFFFFFF)) * 2U;
         } else if constexpr (std::is_same_v<T, std::string>) {
           field = id == property_id::response_topic ? topic() : text(10);
         } else {
@@ -137,7 +138,8 @@ inline packet packet_generator::make(packet_type t) {
     case packet_type::connack: {
       connack c;
       c.session_present = coin();
-      c.reason = v5() ? pick({0x00, 0x80, 0x85, 0x87, 0x8C, 0x9F}) : pick({0x00, 0x84, 0x85, 0x86, 0x87, 0x88});
+      c.reason =
+          v5() ? pick({0x00, 0x80, 0x85, 0x87, 0x8C, 0x9F}) : pick({0x00, 0x84, 0x85, 0x86, 0x87, 0x88});
       fill(c.properties);
       return c;
     }
@@ -204,7 +206,8 @@ inline packet packet_generator::make(packet_type t) {
       u.packet_id = static_cast<std::uint16_t>(uniform(1, 65535));
       if (v5()) {
         int n = uniform(1, 4);
-        for (int i = 0; i < n; ++i) u.reason_codes.push_back(pick({0x00, 0x11, 0x80, 0x83, 0x87, 0x8F, 0x91}));
+        for (int i = 0; i < n; ++i)
+          u.reason_codes.push_back(pick({0x00, 0x11, 0x80, 0x83, 0x87, 0x8F, 0x91}));
       }
       fill(u.properties);
       return u;

@@ -124,7 +124,9 @@ TEST_P(roundtrip, stream_fed_random_chunks_yields_the_same_packets) {
 
 INSTANTIATE_TEST_SUITE_P(both_versions, roundtrip,
                          ::testing::Values(protocol_version::v5, protocol_version::v3_1_1),
-                         [](const auto& param_info) { return param_info.param == protocol_version::v5 ? "v5" : "v3_1_1"; });
+                         [](const auto& param_info) {
+                           return param_info.param == protocol_version::v5 ? "v5" : "v3_1_1";
+                         });
 
 TEST(publish_retransmit, set_dup_marks_an_encoded_publish_without_re_encoding) {
   publish p;

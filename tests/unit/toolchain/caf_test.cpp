@@ -1,10 +1,9 @@
 // Pins the toolchain the actor layers build on: cmake/FindCAF.cmake finds Debian's CAF 0.17.6 and links it.
-#include <gtest/gtest.h>
-
-#include <caf/all.hpp>
-
 #include <chrono>
 #include <string>
+
+#include <caf/all.hpp>
+#include <gtest/gtest.h>
 
 namespace {
 
@@ -16,7 +15,9 @@ echo_actor::behavior_type echo(echo_actor::pointer, std::string prefix) {
 
 }  // namespace
 
-TEST(toolchain, caf_version_is_the_debian_0_17_6) { EXPECT_EQ(CAF_VERSION, 1706); }
+TEST(toolchain, caf_version_is_the_debian_0_17_6) {
+  EXPECT_EQ(CAF_VERSION, 1706);
+}
 
 TEST(toolchain, a_typed_caf_actor_answers_a_request) {
   caf::actor_system_config cfg;

@@ -29,7 +29,9 @@ result<std::size_t> encode_to(const packet& p, protocol_version version, std::ui
                               std::size_t capacity);
 
 /// Marks an encoded PUBLISH as a retransmission by setting DUP in its first byte, with no re-encoding.
-inline void set_dup(std::uint8_t& first_byte) noexcept { first_byte |= 0x08U; }
+inline void set_dup(std::uint8_t& first_byte) noexcept {
+  first_byte |= 0x08U;
+}
 
 /// Number of bytes a variable byte integer takes (1 to 4), for values up to max_variable_byte_integer.
 constexpr std::size_t variable_byte_integer_size(std::uint32_t value) noexcept {

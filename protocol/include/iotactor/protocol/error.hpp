@@ -21,7 +21,7 @@ std::string to_string(const error& e);
 template <class T>
 class result {
  public:
-  result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  result(T value) : v_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   result(protocol::error e) : v_(std::move(e)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const noexcept { return v_.index() == 0; }

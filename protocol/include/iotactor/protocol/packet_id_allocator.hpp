@@ -26,7 +26,8 @@ class packet_id_allocator {
   std::size_t used() const noexcept { return used_; }
 
  private:
-  std::map<std::uint16_t, std::uint16_t> free_;  // first -> last of each free interval, disjoint, unmerged gaps
+  std::map<std::uint16_t, std::uint16_t>
+      free_;  // first -> last of each free interval, disjoint, unmerged gaps
   std::uint16_t last_ = 0;
   std::size_t used_ = 0;
 };

@@ -83,8 +83,8 @@ using pubcomp = publish_ack<packet_type::pubcomp>;
 struct subscription {
   std::string topic_filter;  // may be "$share/<group>/<filter>"
   protocol::qos max_qos = qos::at_most_once;
-  bool no_local = false;              // MQTT 5 only
-  bool retain_as_published = false;   // MQTT 5 only
+  bool no_local = false;                                                           // MQTT 5 only
+  bool retain_as_published = false;                                                // MQTT 5 only
   protocol::retain_handling retain_handling = retain_handling::send_on_subscribe;  // MQTT 5 only
 
   auto tie() const { return std::tie(topic_filter, max_qos, no_local, retain_as_published, retain_handling); }

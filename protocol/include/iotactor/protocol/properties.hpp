@@ -247,7 +247,8 @@ bool empty(const Props& p) {
 
 /// Field-by-field equality of two property structs.
 template <class Props>
-auto operator==(const Props& a, const Props& b) -> std::enable_if_t<std::is_void_v<typename Props::is_property_set>, bool> {
+auto operator==(const Props& a, const Props& b)
+    -> std::enable_if_t<std::is_void_v<typename Props::is_property_set>, bool> {
   bool equal = true;
   int index_a = 0;
   Props::fields(a, [&](property_id, const auto& field_a) {
@@ -264,7 +265,8 @@ auto operator==(const Props& a, const Props& b) -> std::enable_if_t<std::is_void
 }
 
 template <class Props>
-auto operator!=(const Props& a, const Props& b) -> std::enable_if_t<std::is_void_v<typename Props::is_property_set>, bool> {
+auto operator!=(const Props& a, const Props& b)
+    -> std::enable_if_t<std::is_void_v<typename Props::is_property_set>, bool> {
   return !(a == b);
 }
 

@@ -56,7 +56,9 @@ inline constexpr reason_code normal_disconnection = reason_code::success;
 inline constexpr reason_code granted_qos_0 = reason_code::success;
 
 /// Codes of 0x80 and above report a failure.
-constexpr bool is_error(reason_code rc) noexcept { return static_cast<std::uint8_t>(rc) >= 0x80; }
+constexpr bool is_error(reason_code rc) noexcept {
+  return static_cast<std::uint8_t>(rc) >= 0x80;
+}
 
 /// The specification's name of the code, e.g. "packet too large"; "unknown reason code" if undefined.
 std::string_view to_string(reason_code rc) noexcept;

@@ -47,9 +47,7 @@ class shared_bytes {
   const std::uint8_t* begin() const noexcept { return data(); }
   const std::uint8_t* end() const noexcept { return data() + size(); }
 
-  std::string_view as_string_view() const noexcept {
-    return {reinterpret_cast<const char*>(data()), size()};
-  }
+  std::string_view as_string_view() const noexcept { return {reinterpret_cast<const char*>(data()), size()}; }
 
   /// How many shared_bytes refer to these bytes (0 for an empty one).
   std::size_t use_count() const noexcept { return block_ ? block_->refs.load(std::memory_order_relaxed) : 0; }

@@ -20,8 +20,8 @@ class topic_matcher {
   topic_matcher(topic_matcher&&) noexcept;
   topic_matcher& operator=(topic_matcher&&) noexcept;
 
-  /// Adds the pair (filter, value); the filter must be valid. "$share/<group>/<f>" matches like <f>.
-  /// Adding a pair already present changes nothing.
+  /// Adds the pair (filter, value); the filter must be valid. "$share/<group>/<f>" matches like <f> but is
+  /// a pair of its own (per group). Adding a pair already present changes nothing.
   void insert(std::string_view filter, id value);
 
   /// Removes the pair; returns false if it was not present.
