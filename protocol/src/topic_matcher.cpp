@@ -66,7 +66,9 @@ void topic_matcher::insert(std::string_view filter, id value) {
 
 bool topic_matcher::erase(std::string_view filter, id value) {
   std::vector<std::pair<node*, std::string_view>> path;  // parent and the level leading to the child
-  auto [levels, group] = split_filter(filter);
+  const auto split = split_filter(filter);
+  const std::string_view levels = split.first;
+  const std::string_view group = split.second;
   node* n = root_.get();
   bool found = true;
   for_each_level(levels, [&](std::string_view level) {
