@@ -156,10 +156,10 @@ opt_error check_properties(const Props& props, protocol_version v, const char* p
     else
       present = field.has_value();
     if (!present) return;
-    std::string name(to_string(id));
+    const char* name = to_string(id).data();  // a literal: no allocation unless a message is built
     if (v == protocol_version::v3_1_1) {
       fail(reason_code::protocol_error,
-           "MQTT 3.1.1 cannot carry the " + name + " property of " + packet_name);
+           "MQTT 3.1.1 cannot carry the " + std::string(name) + " property of " + packet_name);
       return;
     }
     if constexpr (std::is_same_v<F, user_properties>) {
@@ -175,13 +175,13 @@ opt_error check_properties(const Props& props, protocol_version v, const char* p
       using T = typename F::value_type;
       const T& value = *field;
       if constexpr (std::is_same_v<T, std::string>) {
-        if (auto e = check_string(value, name.c_str())) fail(e->code, e->message);
+        if (auto e = check_string(value, name)) fail(e->code, e->message);
         if (id == property_id::response_topic) {
           if (auto e = validate_topic_name(value))
             fail(reason_code::protocol_error, "response topic: " + e->message);
         }
       } else if constexpr (std::is_same_v<T, bytes>) {
-        if (auto e = check_binary(value.size(), name.c_str())) fail(e->code, e->message);
+        if (auto e = check_binary(value.size(), name)) fail(e->code, e->message);
       } else if constexpr (std::is_same_v<T, qos>) {
         if (static_cast<std::uint8_t>(value) > 1)
           fail(reason_code::protocol_error, "maximum QoS must be 0 or 1");
