@@ -56,8 +56,8 @@ std::optional<reason_code> connack_code_from_v311(std::uint8_t code) noexcept {
 }
 
 std::optional<std::uint8_t> connack_code_to_v311(reason_code rc) noexcept {
-  for (std::uint8_t i = 0; i < std::size(v311_connack); ++i)
-    if (v311_connack[i] == rc) return i;
+  for (std::size_t i = 0; i < std::size(v311_connack); ++i)
+    if (v311_connack[i] == rc) return static_cast<std::uint8_t>(i);
   return std::nullopt;
 }
 
