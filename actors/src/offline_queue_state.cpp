@@ -1,0 +1,162 @@
+// offline_queue_state: the three offline queue behaviours, bounds, and in-order admission under a quota.
+#include "iotactor/actors/offline_queue_state.hpp"
+
+#include "iotactor/actors/errc.hpp"
+#include "iotactor/protocol/encoder.hpp"
+
+namespace iotactor {
+
+namespace {
+
+std::string_view behavior_name(offline_queue_behavior b) {
+  switch (b) {
+    case offline_queue_behavior::fail_qos0_publish_on_disconnect:
+      return "FAIL_QOS0_PUBLISH_ON_DISCONNECT";
+    case offline_queue_behavior::fail_non_qos1_publish_on_disconnect:
+      return "FAIL_NON_QOS1_PUBLISH_ON_DISCONNECT";
+    case offline_queue_behavior::fail_all_on_disconnect:
+      return "FAIL_ALL_ON_DISCONNECT";
+  }
+  return "unknown";
+}
+
+std::string describe_kind(const operation& op) {
+  if (auto* p = std::get_if<publish_operation>(&op))
+    return "QoS " + std::to_string(static_cast<unsigned>(p->packet.qos)) + " PUBLISH";
+  return std::holds_alternative<subscribe_operation>(op) ? "SUBSCRIBE" : "UNSUBSCRIBE";
+}
+
+}  // namespace
+
+offline_queue_state::offline_queue_state(offline_queue_options options, protocol::protocol_version version)
+    : options_(options), version_(version) {}
+
+bool offline_queue_state::keeps(const operation& op) const noexcept {
+  auto* pub = std::get_if<publish_operation>(&op);
+  bool acknowledged_publish = pub != nullptr && pub->packet.qos != protocol::qos::at_most_once;
+  switch (options_.behavior) {
+    case offline_queue_behavior::fail_qos0_publish_on_disconnect:
+      return pub == nullptr || acknowledged_publish;
+    case offline_queue_behavior::fail_non_qos1_publish_on_disconnect:
+      return acknowledged_publish;
+    case offline_queue_behavior::fail_all_on_disconnect:
+      return false;
+  }
+  return false;
+}
+
+protocol::result<std::size_t> offline_queue_state::encoded_size(operation& op) const {
+  return std::visit(
+      [this](auto& o) {
+        // The packet identifier is assigned when the session sends the packet; count it as if it were set.
+        auto saved = o.packet.packet_id;
+        if (saved == 0) o.packet.packet_id = 1;
+        auto size = protocol::encoded_size(o.packet, version_);
+        o.packet.packet_id = saved;
+        return size;
+      },
+      op);
+}
+
+std::size_t offline_queue_state::size_of(operation& op) const {
+  auto size = encoded_size(op);
+  return size ? *size : 0;
+}
+
+void offline_queue_state::fail(operation&& op, std::vector<operation_result>& failed) const {
+  operation_result r;
+  r.id = id_of(op);
+  r.error = errc::offline_queue_policy;
+  r.message = describe_kind(op) + " failed by the offline queue behaviour " +
+              std::string(behavior_name(options_.behavior)) + " on disconnect";
+  failed.push_back(std::move(r));
+}
+
+std::optional<operation_result> offline_queue_state::submit(operation&& op, bool connected) {
+  auto refuse = [&op](errc e, std::string message) {
+    operation_result r;
+    r.id = id_of(op);
+    r.error = e;
+    r.message = std::move(message);
+    return r;
+  };
+  if (!connected && !keeps(op))
+    return refuse(errc::offline_queue_policy, describe_kind(op) + " submitted while offline is refused by " +
+                                                  std::string(behavior_name(options_.behavior)));
+  auto encoded = encoded_size(op);
+  if (!encoded)
+    return refuse(
+        version_ == protocol::protocol_version::v5 ? errc::invalid_operation : errc::not_supported_in_3_1_1,
+        describe_kind(op) + " cannot be sent: " + encoded.error().message);
+  auto size = *encoded;
+  if (options_.max_operations != 0 && queue_.size() >= options_.max_operations)
+    return refuse(errc::offline_queue_full, "the offline queue holds its maximum of " +
+                                                std::to_string(options_.max_operations) + " operations");
+  if (options_.max_bytes != 0 && bytes_ + size > options_.max_bytes)
+    return refuse(errc::offline_queue_full, "the offline queue holds " + std::to_string(bytes_) +
+                                                " of its maximum " + std::to_string(options_.max_bytes) +
+                                                " bytes; this operation needs " + std::to_string(size));
+  bytes_ += size;
+  queue_.push_back(entry{std::move(op), size});
+  return std::nullopt;
+}
+
+void offline_queue_state::requeue(std::vector<operation>&& ops) {
+  for (auto it = ops.rbegin(); it != ops.rend(); ++it) {
+    auto size = size_of(*it);
+    bytes_ += size;
+    queue_.push_front(entry{std::move(*it), size});
+  }
+}
+
+void offline_queue_state::take_back(std::vector<operation>&& ops, std::vector<operation_result>& failed) {
+  std::vector<operation> kept;
+  for (auto& op : ops) {
+    if (keeps(op))
+      kept.push_back(std::move(op));
+    else
+      fail(std::move(op), failed);
+  }
+  requeue(std::move(kept));
+}
+
+void offline_queue_state::on_disconnect(std::vector<operation_result>& failed) {
+  std::deque<entry> kept;
+  for (auto& e : queue_) {
+    if (keeps(e.op)) {
+      kept.push_back(std::move(e));
+    } else {
+      bytes_ -= e.size;
+      fail(std::move(e.op), failed);
+    }
+  }
+  queue_ = std::move(kept);
+}
+
+void offline_queue_state::take(std::uint32_t& quota, std::size_t max_count, std::vector<operation>& out) {
+  while (!queue_.empty() && max_count > 0) {
+    auto& head = queue_.front();
+    if (uses_publish_quota(head.op)) {
+      if (quota == 0) return;
+      --quota;
+    }
+    bytes_ -= head.size;
+    out.push_back(std::move(head.op));
+    queue_.pop_front();
+    --max_count;
+  }
+}
+
+void offline_queue_state::clear(std::vector<operation_result>& failed) {
+  for (auto& e : queue_) {
+    operation_result r;
+    r.id = id_of(e.op);
+    r.error = errc::user_requested_stop;
+    r.message = "the client was stopped";
+    failed.push_back(std::move(r));
+  }
+  queue_.clear();
+  bytes_ = 0;
+}
+
+}  // namespace iotactor

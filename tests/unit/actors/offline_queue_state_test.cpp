@@ -1,0 +1,208 @@
+// offline_queue_state: the three behaviours' rules, bounds, order, and the byte accounting.
+#include "iotactor/actors/offline_queue_state.hpp"
+
+#include <gtest/gtest.h>
+
+#include "iotactor/actors/errc.hpp"
+#include "iotactor/protocol/encoder.hpp"
+
+using namespace iotactor;
+namespace proto = iotactor::protocol;
+
+namespace {
+
+operation publish(operation_id id, proto::qos q) {
+  publish_operation op;
+  op.id = id;
+  op.packet.topic = "t";
+  op.packet.qos = q;
+  op.packet.payload = proto::shared_bytes("0123456789");
+  return op;
+}
+
+operation subscribe(operation_id id) {
+  subscribe_operation op;
+  op.id = id;
+  op.packet.subscriptions.push_back({"a/#", proto::qos::at_least_once, false, false, {}});
+  return op;
+}
+
+operation unsubscribe(operation_id id) {
+  unsubscribe_operation op;
+  op.id = id;
+  op.packet.topic_filters = {"a/#"};
+  return op;
+}
+
+/// One of each kind: ids 1 (QoS 0), 2 (QoS 1), 3 (QoS 2), 4 (SUBSCRIBE), 5 (UNSUBSCRIBE).
+std::vector<operation> one_of_each() {
+  return {publish(1, proto::qos::at_most_once), publish(2, proto::qos::at_least_once),
+          publish(3, proto::qos::exactly_once), subscribe(4), unsubscribe(5)};
+}
+
+std::vector<operation_id> ids(const std::vector<operation_result>& rs) {
+  std::vector<operation_id> out;
+  for (const auto& r : rs) out.push_back(r.id);
+  return out;
+}
+
+std::vector<operation_id> ids(const std::vector<operation>& ops) {
+  std::vector<operation_id> out;
+  for (const auto& op : ops) out.push_back(id_of(op));
+  return out;
+}
+
+struct behavior_case {
+  offline_queue_behavior behavior;
+  std::vector<operation_id> failed_on_disconnect;
+};
+
+class offline_queue_behaviors : public ::testing::TestWithParam<behavior_case> {};
+
+}  // namespace
+
+TEST_P(offline_queue_behaviors, disconnect_fails_exactly_what_the_behaviour_does_not_keep) {
+  offline_queue_state q({GetParam().behavior, 0, 0}, proto::protocol_version::v5);
+  for (auto& op : one_of_each()) ASSERT_FALSE(q.submit(std::move(op), true));
+  std::vector<operation_result> failed;
+  q.on_disconnect(failed);
+  EXPECT_EQ(ids(failed), GetParam().failed_on_disconnect);
+  for (const auto& r : failed) {
+    EXPECT_EQ(r.error, errc::offline_queue_policy);
+    EXPECT_NE(r.message.find("on disconnect"), std::string::npos);
+  }
+  EXPECT_EQ(q.size(), 5U - failed.size());
+}
+
+TEST_P(offline_queue_behaviors, submission_while_offline_refuses_what_would_fail_on_disconnect) {
+  offline_queue_state q({GetParam().behavior, 0, 0}, proto::protocol_version::v5);
+  std::vector<operation_id> refused;
+  for (auto& op : one_of_each()) {
+    if (auto r = q.submit(std::move(op), false)) {
+      EXPECT_EQ(r->error, errc::offline_queue_policy);
+      refused.push_back(r->id);
+    }
+  }
+  EXPECT_EQ(refused, GetParam().failed_on_disconnect);
+}
+
+TEST_P(offline_queue_behaviors, unacked_operations_taken_back_are_filtered_the_same_way) {
+  offline_queue_state q({GetParam().behavior, 0, 0}, proto::protocol_version::v5);
+  ASSERT_FALSE(q.submit(publish(9, proto::qos::at_least_once), true));
+  std::vector<operation_result> failed;
+  q.take_back(one_of_each(), failed);
+  EXPECT_EQ(ids(failed), GetParam().failed_on_disconnect);
+  std::uint32_t quota = 100;
+  std::vector<operation> out;
+  q.take(quota, 100, out);
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(id_of(out.back()), 9U);  // survivors went to the head, before what was queued
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    every_behaviour, offline_queue_behaviors,
+    ::testing::Values(behavior_case{offline_queue_behavior::fail_qos0_publish_on_disconnect, {1}},
+                      behavior_case{offline_queue_behavior::fail_non_qos1_publish_on_disconnect, {1, 4, 5}},
+                      behavior_case{offline_queue_behavior::fail_all_on_disconnect, {1, 2, 3, 4, 5}}));
+
+TEST(offline_queue, the_default_behaviour_is_fail_qos0_publish_on_disconnect) {
+  EXPECT_EQ(offline_queue_options{}.behavior, offline_queue_behavior::fail_qos0_publish_on_disconnect);
+}
+
+TEST(offline_queue, take_keeps_order_and_stops_at_a_qos1_publish_when_the_quota_is_used_up) {
+  offline_queue_state q({}, proto::protocol_version::v5);
+  ASSERT_FALSE(q.submit(publish(1, proto::qos::at_least_once), true));
+  ASSERT_FALSE(q.submit(publish(2, proto::qos::at_least_once), true));
+  ASSERT_FALSE(q.submit(publish(3, proto::qos::at_most_once), true));
+  std::uint32_t quota = 1;
+  std::vector<operation> out;
+  q.take(quota, 10, out);
+  EXPECT_EQ(ids(out), (std::vector<operation_id>{1}));
+  EXPECT_EQ(quota, 0U);
+  EXPECT_EQ(q.size(), 2U);
+  quota = 5;
+  out.clear();
+  q.take(quota, 10, out);
+  EXPECT_EQ(ids(out), (std::vector<operation_id>{2, 3}));
+  EXPECT_EQ(quota, 4U);
+  EXPECT_EQ(q.bytes(), 0U);
+}
+
+TEST(offline_queue, take_respects_the_batch_size) {
+  offline_queue_state q({}, proto::protocol_version::v5);
+  for (operation_id i = 1; i <= 5; ++i) ASSERT_FALSE(q.submit(subscribe(i), true));
+  std::uint32_t quota = 0;
+  std::vector<operation> out;
+  q.take(quota, 2, out);
+  EXPECT_EQ(ids(out), (std::vector<operation_id>{1, 2}));
+}
+
+TEST(offline_queue, requeued_operations_go_back_to_the_head_in_their_order) {
+  offline_queue_state q({}, proto::protocol_version::v5);
+  ASSERT_FALSE(q.submit(subscribe(3), true));
+  q.requeue({subscribe(1), subscribe(2)});
+  std::uint32_t quota = 0;
+  std::vector<operation> out;
+  q.take(quota, 10, out);
+  EXPECT_EQ(ids(out), (std::vector<operation_id>{1, 2, 3}));
+}
+
+TEST(offline_queue, the_count_bound_refuses_with_offline_queue_full) {
+  offline_queue_state q({offline_queue_behavior::fail_qos0_publish_on_disconnect, 2, 0},
+                        proto::protocol_version::v5);
+  ASSERT_FALSE(q.submit(subscribe(1), false));
+  ASSERT_FALSE(q.submit(subscribe(2), false));
+  auto r = q.submit(subscribe(3), false);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->id, 3U);
+  EXPECT_EQ(r->error, errc::offline_queue_full);
+  EXPECT_NE(r->message.find("maximum of 2"), std::string::npos);
+}
+
+TEST(offline_queue, the_byte_bound_counts_encoded_packet_sizes) {
+  auto op = publish(1, proto::qos::at_least_once);
+  std::get<publish_operation>(op).packet.packet_id = 1;  // encoded with an identifier
+  auto one = *proto::encoded_size(std::get<publish_operation>(op).packet, proto::protocol_version::v5);
+  offline_queue_state q({offline_queue_behavior::fail_qos0_publish_on_disconnect, 0, 2 * one},
+                        proto::protocol_version::v5);
+  ASSERT_FALSE(q.submit(publish(1, proto::qos::at_least_once), true));
+  EXPECT_EQ(q.bytes(), one);
+  ASSERT_FALSE(q.submit(publish(2, proto::qos::at_least_once), true));
+  auto r = q.submit(publish(3, proto::qos::at_least_once), true);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->error, errc::offline_queue_full);
+  EXPECT_EQ(q.bytes(), 2 * one);
+}
+
+TEST(offline_queue, clear_fails_everything_with_user_requested_stop) {
+  offline_queue_state q({}, proto::protocol_version::v5);
+  ASSERT_FALSE(q.submit(subscribe(1), true));
+  ASSERT_FALSE(q.submit(publish(2, proto::qos::at_least_once), true));
+  std::vector<operation_result> failed;
+  q.clear(failed);
+  EXPECT_EQ(ids(failed), (std::vector<operation_id>{1, 2}));
+  for (const auto& r : failed) EXPECT_EQ(r.error, errc::user_requested_stop);
+  EXPECT_TRUE(q.empty());
+  EXPECT_EQ(q.bytes(), 0U);
+}
+
+TEST(offline_queue, an_operation_that_cannot_be_encoded_is_refused_at_submission_naming_the_fault) {
+  offline_queue_state q({}, proto::protocol_version::v5);
+  auto bad = publish(1, proto::qos::at_least_once);
+  std::get<publish_operation>(bad).packet.topic = "a/+/b";
+  auto r = q.submit(std::move(bad), true);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->error, errc::invalid_operation);
+  EXPECT_NE(r->message.find("wildcard"), std::string::npos) << r->message;
+  EXPECT_TRUE(q.empty());
+}
+
+TEST(offline_queue, an_mqtt5_only_feature_on_a_3_1_1_client_is_refused_at_submission) {
+  offline_queue_state q({}, proto::protocol_version::v3_1_1);
+  auto op = publish(1, proto::qos::at_least_once);
+  std::get<publish_operation>(op).packet.properties.user_properties = {{"k", "v"}};
+  auto r = q.submit(std::move(op), true);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->error, errc::not_supported_in_3_1_1);
+  EXPECT_NE(r->message.find("3.1.1"), std::string::npos) << r->message;
+}
