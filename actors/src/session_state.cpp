@@ -242,7 +242,7 @@ void session_state::handle_connack(proto::connack&& ack, time_point now, session
     in_use = 0;
   }
   quota_ = s.receive_maximum_from_server > in_use ? s.receive_maximum_from_server - in_use : 0;
-  fx.connected = connection_success{std::move(ack), settings_};
+  fx.connected = connection_success{std::move(ack), settings_, quota_};
 }
 
 void session_state::retransmit(time_point now, session_effects& fx) {
@@ -451,9 +451,11 @@ void session_state::send_publish(publish_operation&& op, time_point now, session
   }
   if (p.qos == proto::qos::at_most_once) {
     fx.send.emplace_back(std::move(wire));
-    operation_result r;
-    r.id = op.id;
-    fx.completed.push_back(std::move(r));
+    if (op.notify) {
+      operation_result r;
+      r.id = op.id;
+      fx.completed.push_back(std::move(r));
+    }
     return;
   }
   fx.send.emplace_back(std::move(wire));

@@ -21,6 +21,8 @@ struct publish_operation {
   protocol::publish packet;
   /// Overrides the client's ack timeout for this operation (0 = no timeout).
   std::optional<std::chrono::seconds> ack_timeout;
+  /// False for a fire-and-forget publish: its success sends no result message (failures still do).
+  bool notify = true;
 };
 
 struct subscribe_operation {

@@ -78,6 +78,7 @@ struct connection_close {
 struct connection_success {
   protocol::connack connack;
   negotiated_settings settings;
+  std::uint32_t publish_quota = 0;  // QoS 1/2 publishes the session can send now (retransmissions counted)
 };
 
 /// Everything one call produced. Callers reuse one instance (clear() keeps the capacity).

@@ -13,6 +13,11 @@ namespace iotactor::protocol {
 /// construction. copy_of() makes one allocation holding both the count and the bytes.
 class shared_bytes {
  public:
+  using value_type = std::uint8_t;
+  using const_iterator = const std::uint8_t*;
+  using iterator = const_iterator;
+  using size_type = std::size_t;
+
   shared_bytes() noexcept = default;
 
   /// Takes ownership of the vector's storage (no copy of the bytes).

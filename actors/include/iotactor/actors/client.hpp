@@ -1,0 +1,39 @@
+// The client for CAF users: its configuration, validation, and spawn_client().
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "iotactor/actors/connection_options.hpp"
+#include "iotactor/actors/interfaces.hpp"
+#include "iotactor/actors/io_runtime.hpp"
+#include "iotactor/actors/offline_queue_state.hpp"
+#include "iotactor/actors/reconnect_backoff.hpp"
+#include "iotactor/actors/session_state.hpp"
+
+namespace iotactor {
+
+struct client_config {
+  connection_options connection;
+  /// CONNECT, session behaviour, ping/CONNACK/ack timeouts, topic aliases.
+  session_options session;
+  offline_queue_options offline_queue;
+  backoff_options reconnect;
+  /// The io_runtime to run the connection on; share one between all clients of a process. When empty, the
+  /// client makes its own with one thread.
+  std::shared_ptr<io_runtime> io;
+  /// Seeds the reconnect jitter; 0 picks a random seed.
+  std::uint64_t jitter_seed = 0;
+};
+
+/// A message naming the first invalid option (e.g. "keep_alive_interval_seconds must exceed the ping
+/// timeout"), or nothing.
+std::optional<std::string> validate(const client_config& config);
+
+/// Spawns the client and its stages (session, offline queue, router). It connects after start_atom.
+/// An invalid configuration gives caf::sec::invalid_argument with the message of validate().
+caf::expected<client_actor> spawn_client(caf::actor_system& sys, client_config config);
+
+}  // namespace iotactor

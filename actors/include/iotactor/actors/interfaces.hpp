@@ -1,0 +1,159 @@
+// Every typed actor interface of the client pipeline, and the messages they exchange, in one place.
+// CAF-heavy: include it only where actors are defined or talked to.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "iotactor/actors/errc.hpp"
+#include "iotactor/actors/lifecycle.hpp"
+#include "iotactor/actors/operations.hpp"
+#include "iotactor/actors/session_state.hpp"
+#include "iotactor/protocol/packets.hpp"
+
+namespace iotactor {
+
+/// Why a stage or a connection ended: our error code and a message naming the cause.
+struct failure {
+  errc code = errc::io_error;
+  std::string message;
+};
+
+using chunk = std::vector<std::uint8_t>;
+using packet_batch = std::vector<protocol::packet>;
+using buffer_batch = std::vector<protocol::shared_bytes>;
+using operation_batch = std::vector<operation>;
+using result_batch = std::vector<operation_result>;
+using publish_batch = std::vector<protocol::publish>;
+
+// Atoms: at most 10 characters; the same text is the same atom, so ours carry an "io" prefix or an MQTT word.
+using up_atom = caf::atom_constant<caf::atom("io_up")>;
+using data_atom = caf::atom_constant<caf::atom("io_data")>;
+using down_atom = caf::atom_constant<caf::atom("io_down")>;
+using write_atom = caf::atom_constant<caf::atom("io_write")>;
+using shutdown_atom = caf::atom_constant<caf::atom("io_close")>;
+using attach_atom = caf::atom_constant<caf::atom("io_attach")>;
+using packets_atom = caf::atom_constant<caf::atom("io_packets")>;
+using submit_atom = caf::atom_constant<caf::atom("io_submit")>;
+using requeue_atom = caf::atom_constant<caf::atom("io_requeue")>;
+using return_atom = caf::atom_constant<caf::atom("io_return")>;
+using credit_atom = caf::atom_constant<caf::atom("io_credit")>;
+using done_atom = caf::atom_constant<caf::atom("io_done")>;
+using deliver_atom = caf::atom_constant<caf::atom("io_deliver")>;
+using timer_atom = caf::atom_constant<caf::atom("io_timer")>;
+using online_atom = caf::atom_constant<caf::atom("io_online")>;
+using offline_atom = caf::atom_constant<caf::atom("io_offline")>;
+using route_atom = caf::atom_constant<caf::atom("io_route")>;
+using unroute_atom = caf::atom_constant<caf::atom("io_unroute")>;
+using retry_atom = caf::atom_constant<caf::atom("io_retry")>;
+
+// User-facing atoms.
+using publish_atom = caf::atom_constant<caf::atom("mqtt_pub")>;
+using post_atom = caf::atom_constant<caf::atom("mqtt_post")>;
+using subscribe_atom = caf::atom_constant<caf::atom("mqtt_sub")>;
+using unsubscribe_atom = caf::atom_constant<caf::atom("mqtt_unsub")>;
+using start_atom = caf::atom_constant<caf::atom("mqtt_start")>;
+using stop_atom = caf::atom_constant<caf::atom("mqtt_stop")>;
+using stats_atom = caf::atom_constant<caf::atom("mqtt_stats")>;
+using listen_atom = caf::atom_constant<caf::atom("mqtt_lsn")>;
+using message_atom = caf::atom_constant<caf::atom("mqtt_msg")>;
+using event_atom = caf::atom_constant<caf::atom("mqtt_event")>;
+using settings_atom = caf::atom_constant<caf::atom("mqtt_sets")>;
+
+/// Receives the messages of one subscription (or the default handler).
+using message_handler_actor = caf::typed_actor<caf::reacts_to<message_atom, protocol::publish>>;
+
+/// Receives lifecycle events.
+using lifecycle_listener_actor = caf::typed_actor<caf::reacts_to<event_atom, lifecycle_event>>;
+
+/// A subscription handler: an actor, or a callback (called on the router's thread: keep it short).
+struct message_handler {
+  message_handler_actor actor;
+  std::function<void(const protocol::publish&)> callback;
+  bool empty() const noexcept { return !actor && !callback; }
+};
+
+/// Bytes only: one transport (TCP or TLS) for one connection attempt.
+using connection_actor =
+    caf::typed_actor<caf::reacts_to<write_atom, buffer_batch>,  // gather-written as one batch
+                     caf::reacts_to<shutdown_atom>,             // close after what is queued has been written
+                     // from the Asio side
+                     caf::reacts_to<up_atom>, caf::reacts_to<data_atom, chunk>,
+                     caf::reacts_to<down_atom, failure>>;
+
+/// Bytes <-> packets for one connection: owns the connection actor.
+using codec_actor = caf::typed_actor<
+    // from the connection
+    caf::reacts_to<up_atom>, caf::reacts_to<data_atom, chunk>, caf::reacts_to<down_atom, failure>,
+    // from the session
+    caf::reacts_to<packets_atom, packet_batch>,  // encode and write
+    caf::reacts_to<shutdown_atom>>;              // close the connection
+
+/// Operations not yet admitted to the session.
+using offline_queue_actor = caf::typed_actor<
+    caf::reacts_to<submit_atom, operation>,      // from the client
+    caf::reacts_to<online_atom, std::uint32_t>,  // connected, with the session's publish quota
+    caf::reacts_to<offline_atom>,                // disconnected
+    caf::reacts_to<requeue_atom, operation_batch>, caf::reacts_to<return_atom, operation_batch>,
+    caf::reacts_to<credit_atom, std::uint32_t>, caf::reacts_to<stop_atom, bool>,
+    caf::replies_to<stats_atom>::with<std::size_t, std::size_t>>;  // count, bytes
+
+/// The MQTT session: outlives connections.
+using session_actor = caf::typed_actor<
+    caf::reacts_to<attach_atom, codec_actor>,          // a transport is up: send CONNECT through this codec
+    caf::reacts_to<attach_atom, offline_queue_actor>,  // the queue to hand operations back to
+    caf::reacts_to<packets_atom, packet_batch>,        // decoded packets
+    caf::reacts_to<down_atom, failure>,                // the current connection ended
+    caf::reacts_to<submit_atom, operation_batch>, caf::reacts_to<timer_atom, std::uint64_t>,
+    caf::reacts_to<stop_atom, bool>,  // true: send DISCONNECT first
+    caf::replies_to<stats_atom>::with<unacked_statistics>>;
+
+/// The subscription table: routes inbound publishes to their handlers.
+using router_actor =
+    caf::typed_actor<caf::reacts_to<route_atom, operation_id, protocol::subscribe, message_handler>,
+                     caf::reacts_to<unroute_atom, protocol::unsubscribe>,
+                     caf::reacts_to<deliver_atom, publish_batch>,
+                     caf::reacts_to<message_handler>,  // the default handler for unmatched messages
+                     caf::replies_to<stats_atom>::with<std::size_t>>;  // unmatched publishes so far
+
+/// The client: the supervisor of the stages, and the interface users talk to.
+using client_actor = caf::typed_actor<
+    caf::replies_to<publish_atom, protocol::publish>::with<operation_result>,
+    caf::reacts_to<post_atom, protocol::publish>,  // fire and forget: no result message
+    caf::replies_to<subscribe_atom, protocol::subscribe, message_handler>::with<operation_result>,
+    caf::replies_to<unsubscribe_atom, protocol::unsubscribe>::with<operation_result>,
+    caf::reacts_to<start_atom>, caf::reacts_to<stop_atom, bool>,
+    caf::reacts_to<listen_atom, lifecycle_listener_actor>,
+    caf::reacts_to<listen_atom, std::function<void(const lifecycle_event&)>>,
+    caf::replies_to<stats_atom>::with<client_statistics>,
+    caf::replies_to<settings_atom>::with<negotiated_settings>,
+    // from the stages
+    caf::reacts_to<done_atom, result_batch>, caf::reacts_to<online_atom, connection_success>,
+    caf::reacts_to<offline_atom, connection_close>, caf::reacts_to<retry_atom, std::uint64_t>>;
+
+}  // namespace iotactor
+
+// Local-only message types (the pipeline of one client lives in one process).
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotactor::failure)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotactor::packet_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotactor::buffer_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotactor::operation)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotactor::operation_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotactor::operation_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotactor::result_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotactor::publish_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotactor::protocol::publish)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotactor::protocol::subscribe)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotactor::protocol::unsubscribe)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotactor::message_handler)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotactor::lifecycle_event)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotactor::connection_success)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotactor::connection_close)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotactor::unacked_statistics)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotactor::client_statistics)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotactor::negotiated_settings)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::function<void(const iotactor::lifecycle_event&)>)

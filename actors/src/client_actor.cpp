@@ -1,0 +1,290 @@
+// client actor: the supervisor. Keeps the desired state apart from the current one, spawns one codec and
+// connection per attempt, reconnects with backoff, emits the lifecycle events, completes user operations.
+#include <map>
+#include <random>
+
+#include "iotactor/actors/client.hpp"
+#include "iotactor/actors/stages.hpp"
+#include "iotactor/protocol/topic.hpp"
+
+namespace iotactor {
+
+namespace {
+
+enum class phase { stopped, connecting, connected, waiting_to_retry };
+
+struct pending_operation {
+  caf::typed_response_promise<operation_result> promise;
+  bool has_promise = false;
+  std::optional<protocol::subscribe> subscribe;      // to drop its route if it fails
+  std::optional<protocol::unsubscribe> unsubscribe;  // to drop the routes once it succeeds
+};
+
+struct client_state {
+  client_config config;
+  bool running = false;  // desired state
+  phase current = phase::stopped;
+  std::optional<reconnect_backoff> backoff;
+  std::uint64_t retry_generation = 0;
+  session_actor session;
+  offline_queue_actor queue;
+  router_actor router;
+  std::shared_ptr<codec_actor> codec = std::make_shared<codec_actor>();  // of the current attempt
+  std::map<operation_id, pending_operation> pending;
+  operation_id next_operation = 1;
+  std::uint32_t next_subscription_identifier = 1;
+  std::optional<negotiated_settings> settings;
+  std::vector<lifecycle_listener_actor> listener_actors;
+  std::vector<std::function<void(const lifecycle_event&)>> listener_callbacks;
+  static inline const char* name = "iotactor.client";
+};
+
+using client_pointer = client_actor::stateful_pointer<client_state>;
+
+void emit(client_pointer self, const lifecycle_event& e) {
+  for (const auto& l : self->state.listener_actors) self->send(l, event_atom::value, e);
+  for (const auto& f : self->state.listener_callbacks) f(e);
+}
+
+void emit(client_pointer self, lifecycle_event_type type) {
+  lifecycle_event e;
+  e.type = type;
+  emit(self, e);
+}
+
+void attempt(client_pointer self) {
+  auto& st = self->state;
+  st.current = phase::connecting;
+  emit(self, lifecycle_event_type::attempting_connect);
+  const auto& connect = st.config.session.connect;
+  *st.codec = spawn_codec(self->system(), st.config.io, st.config.connection, st.session,
+                          caf::actor_cast<client_actor>(self), connect.version,
+                          connect.properties.maximum_packet_size.value_or(protocol::max_packet_size));
+}
+
+void submit(client_pointer self, operation op) {
+  self->send(self->state.queue, submit_atom::value, std::move(op));
+}
+
+operation_id new_operation(client_pointer self) {
+  return self->state.next_operation++;
+}
+
+void on_results(client_pointer self, result_batch& results) {
+  auto& st = self->state;
+  for (auto& r : results) {
+    auto it = st.pending.find(r.id);
+    if (it == st.pending.end()) continue;  // a fire-and-forget publish
+    auto& p = it->second;
+    bool refused = !r.ok();
+    if (auto* ack = std::get_if<protocol::suback>(&r.ack))
+      refused = std::all_of(ack->reason_codes.begin(), ack->reason_codes.end(),
+                            [](auto rc) { return protocol::is_error(rc); });
+    if (p.subscribe && refused) {
+      protocol::unsubscribe drop;
+      for (const auto& s : p.subscribe->subscriptions) drop.topic_filters.push_back(s.topic_filter);
+      self->send(st.router, unroute_atom::value, drop);
+    }
+    if (p.unsubscribe && r.ok()) self->send(st.router, unroute_atom::value, *p.unsubscribe);
+    if (p.has_promise) p.promise.deliver(std::move(r));
+    st.pending.erase(it);
+  }
+}
+
+void on_offline(client_pointer self, connection_close& close) {
+  auto& st = self->state;
+  *st.codec = nullptr;
+  lifecycle_event e;
+  e.error = st.running ? close.error : make_error_code(errc::user_requested_stop);
+  e.message = st.running ? close.message : "the client was stopped";
+  if (st.current == phase::connected) {
+    e.type = lifecycle_event_type::disconnection;
+    e.server_disconnect = std::move(close.server_disconnect);
+    st.backoff->on_disconnection(clock_type::now());
+  } else {
+    e.type = lifecycle_event_type::connection_failure;
+    e.connack = std::move(close.connack);
+  }
+  self->send(st.queue, offline_atom::value);
+  emit(self, e);
+  if (!st.running) {
+    st.current = phase::stopped;
+    emit(self, lifecycle_event_type::stopped);
+    return;
+  }
+  st.current = phase::waiting_to_retry;
+  auto delay = st.backoff->next_delay();
+  self->delayed_send(self, std::chrono::duration_cast<caf::timespan>(delay), retry_atom::value,
+                     ++st.retry_generation);
+}
+
+void stop(client_pointer self, bool send_disconnect) {
+  auto& st = self->state;
+  if (!st.running && st.current == phase::stopped) return;
+  st.running = false;
+  ++st.retry_generation;  // cancels a pending retry
+  self->send(st.session, stop_atom::value, send_disconnect);
+  self->send(st.queue, stop_atom::value, send_disconnect);
+  switch (st.current) {
+    case phase::connecting:
+      // The session may not know this attempt yet: shut its transport; the offline report follows.
+      if (*st.codec) self->send(*st.codec, shutdown_atom::value);
+      break;
+    case phase::connected:
+      break;  // the session reports the end of the connection
+    case phase::waiting_to_retry:
+    case phase::stopped:
+      st.current = phase::stopped;
+      st.backoff->reset();
+      emit(self, lifecycle_event_type::stopped);
+      break;
+  }
+}
+
+client_actor::behavior_type client_fn(client_pointer self, client_config config) {
+  auto& init = self->state;
+  auto seed = config.jitter_seed != 0 ? config.jitter_seed : std::random_device{}();
+  init.backoff.emplace(config.reconnect, seed);
+  if (!config.io) config.io = std::make_shared<io_runtime>(1);
+  init.config = std::move(config);
+  auto me = caf::actor_cast<client_actor>(self);
+  init.router = spawn_router(self->system());
+  init.session = spawn_session(self->system(), init.config.session, me, init.router);
+  init.queue = spawn_offline_queue(self->system(), init.config.offline_queue,
+                                   init.config.session.connect.version, init.session, me);
+  self->send(init.session, attach_atom::value, init.queue);
+  // The stages live and die with the client. The state is gone when attachables run: capture the handles.
+  self->attach_functor([session = init.session, queue = init.queue, router = init.router,
+                        codec = init.codec](const caf::error&) {
+    for (const auto& stage : {caf::actor_cast<caf::actor>(session), caf::actor_cast<caf::actor>(queue),
+                              caf::actor_cast<caf::actor>(router), caf::actor_cast<caf::actor>(*codec)})
+      if (stage) caf::anon_send_exit(stage, caf::exit_reason::user_shutdown);
+  });
+  return {
+      [self](publish_atom, protocol::publish& p) -> caf::result<operation_result> {
+        auto id = new_operation(self);
+        auto& pending = self->state.pending[id];
+        pending.promise = self->make_response_promise<operation_result>();
+        pending.has_promise = true;
+        publish_operation op;
+        op.id = id;
+        op.packet = std::move(p);
+        submit(self, std::move(op));
+        return pending.promise;
+      },
+      [self](post_atom, protocol::publish& p) {
+        publish_operation op;
+        op.id = new_operation(self);
+        op.packet = std::move(p);
+        op.notify = false;
+        submit(self, std::move(op));
+      },
+      [self](subscribe_atom, protocol::subscribe& sub,
+             message_handler& handler) -> caf::result<operation_result> {
+        auto& st = self->state;
+        auto id = new_operation(self);
+        // Subscription identifiers make routing exact; use them when this server offers them.
+        if (st.config.session.connect.version == protocol::protocol_version::v5 && st.settings &&
+            st.settings->subscription_identifiers_available && !sub.properties.subscription_identifier) {
+          sub.properties.subscription_identifier = st.next_subscription_identifier;
+          st.next_subscription_identifier =
+              st.next_subscription_identifier % protocol::max_variable_byte_integer + 1;
+        }
+        auto& pending = st.pending[id];
+        pending.promise = self->make_response_promise<operation_result>();
+        pending.has_promise = true;
+        pending.subscribe = sub;
+        self->send(st.router, route_atom::value, id, sub, std::move(handler));
+        subscribe_operation op;
+        op.id = id;
+        op.packet = std::move(sub);
+        submit(self, std::move(op));
+        return pending.promise;
+      },
+      [self](unsubscribe_atom, protocol::unsubscribe& unsub) -> caf::result<operation_result> {
+        auto& st = self->state;
+        auto id = new_operation(self);
+        auto& pending = st.pending[id];
+        pending.promise = self->make_response_promise<operation_result>();
+        pending.has_promise = true;
+        pending.unsubscribe = unsub;
+        unsubscribe_operation op;
+        op.id = id;
+        op.packet = std::move(unsub);
+        submit(self, std::move(op));
+        return pending.promise;
+      },
+      [self](start_atom) {
+        auto& st = self->state;
+        st.running = true;
+        if (st.current == phase::stopped) attempt(self);
+      },
+      [self](stop_atom, bool send_disconnect) { stop(self, send_disconnect); },
+      [self](listen_atom, lifecycle_listener_actor& listener) {
+        self->state.listener_actors.push_back(std::move(listener));
+      },
+      [self](listen_atom, std::function<void(const lifecycle_event&)>& callback) {
+        self->state.listener_callbacks.push_back(std::move(callback));
+      },
+      [self](stats_atom) -> caf::result<client_statistics> {
+        auto& st = self->state;
+        auto rp = self->make_response_promise<client_statistics>();
+        auto stats = std::make_shared<client_statistics>();
+        self->request(st.session, std::chrono::seconds(10), stats_atom::value)
+            .then(
+                [self, rp, stats](unacked_statistics unacked) mutable {
+                  stats->unacked_operation_count = unacked.count;
+                  stats->unacked_operation_size = unacked.size;
+                  self->request(self->state.queue, std::chrono::seconds(10), stats_atom::value)
+                      .then(
+                          [self, rp, stats](std::size_t count, std::size_t bytes) mutable {
+                            stats->incomplete_operation_count = stats->unacked_operation_count + count;
+                            stats->incomplete_operation_size = stats->unacked_operation_size + bytes;
+                            self->request(self->state.router, std::chrono::seconds(10), stats_atom::value)
+                                .then(
+                                    [rp, stats](std::size_t unmatched) mutable {
+                                      stats->unmatched_publishes = unmatched;
+                                      rp.deliver(*stats);
+                                    },
+                                    [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+                          },
+                          [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+                },
+                [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+        return rp;
+      },
+      [self](settings_atom) -> caf::result<negotiated_settings> {
+        if (!self->state.settings)
+          return caf::make_error(caf::sec::runtime_error, "the client has not connected yet");
+        return *self->state.settings;
+      },
+      [self](done_atom, result_batch& results) { on_results(self, results); },
+      [self](online_atom, connection_success& success) {
+        auto& st = self->state;
+        st.current = phase::connected;
+        st.settings = success.settings;
+        st.backoff->on_connection_success(clock_type::now());
+        lifecycle_event e;
+        e.type = lifecycle_event_type::connection_success;
+        e.connack = std::move(success.connack);
+        e.settings = success.settings;
+        emit(self, e);
+        self->send(st.queue, online_atom::value, success.publish_quota);
+      },
+      [self](offline_atom, connection_close& close) { on_offline(self, close); },
+      [self](retry_atom, std::uint64_t generation) {
+        auto& st = self->state;
+        if (generation != st.retry_generation || !st.running || st.current != phase::waiting_to_retry) return;
+        attempt(self);
+      },
+  };
+}
+
+}  // namespace
+
+caf::expected<client_actor> spawn_client(caf::actor_system& sys, client_config config) {
+  if (auto problem = validate(config)) return caf::make_error(caf::sec::invalid_argument, *problem);
+  return sys.spawn(client_fn, std::move(config));
+}
+
+}  // namespace iotactor

@@ -1,0 +1,92 @@
+// codec actor: the streaming decoder and the encoder of one connection, batching packets both ways.
+#include "iotactor/actors/stages.hpp"
+#include "iotactor/protocol/decoder.hpp"
+#include "iotactor/protocol/describe.hpp"
+#include "iotactor/protocol/encoder.hpp"
+
+namespace iotactor {
+
+namespace {
+
+struct codec_state {
+  protocol::stream_decoder decoder;
+  protocol::protocol_version version = protocol::protocol_version::v5;
+  connection_actor connection;
+  bool up = false;
+  bool failed = false;  // a malformed stream: nothing more is decoded
+  static inline const char* name = "iotactor.codec";
+};
+
+codec_actor::behavior_type codec_fn(codec_actor::stateful_pointer<codec_state> self,
+                                    std::shared_ptr<io_runtime> io, connection_options options,
+                                    session_actor session, client_actor client,
+                                    protocol::protocol_version version, std::uint32_t maximum_packet_size) {
+  auto& st = self->state;
+  st.version = version;
+  st.decoder = protocol::stream_decoder(version, maximum_packet_size);
+  st.connection =
+      spawn_connection(self, std::move(io), std::move(options), caf::actor_cast<codec_actor>(self));
+  return {
+      [self, session](up_atom) {
+        self->state.up = true;
+        self->send(session, attach_atom::value, caf::actor_cast<codec_actor>(self));
+      },
+      [self, session](data_atom, const chunk& bytes) {
+        auto& s = self->state;
+        if (s.failed) return;
+        packet_batch packets;
+        auto err = s.decoder.feed(bytes.data(), bytes.size(), packets);
+        if (!packets.empty()) self->send(session, packets_atom::value, std::move(packets));
+        if (!err) return;
+        // Malformed bytes end the connection with the reason code the decoder names.
+        s.failed = true;
+        if (s.version == protocol::protocol_version::v5) {
+          protocol::disconnect d;
+          d.reason = err->code;
+          protocol::bytes out;
+          if (!protocol::encode(d, s.version, out))
+            self->send(s.connection, write_atom::value, buffer_batch{protocol::shared_bytes(std::move(out))});
+        }
+        self->send(s.connection, shutdown_atom::value);
+        self->send(session, down_atom::value,
+                   failure{errc::protocol_error,
+                           "the server sent a malformed packet: " + protocol::to_string(*err)});
+      },
+      [self, session, client](down_atom, failure& why) {
+        auto& s = self->state;
+        if (!s.failed) {
+          if (s.up)
+            self->send(session, down_atom::value, std::move(why));
+          else
+            self->send(client, offline_atom::value,
+                       connection_close{make_error_code(why.code), why.message, {}, {}, {}});
+        }
+        self->quit();
+      },
+      [self](packets_atom, const packet_batch& packets) {
+        auto& s = self->state;
+        protocol::bytes out;
+        for (const auto& p : packets) {
+          if (auto err = protocol::encode(p, s.version, out)) {
+            // The session validated every packet; reaching this is a bug worth surfacing, not hiding.
+            self->quit(caf::make_error(caf::sec::runtime_error, "cannot encode " + protocol::describe(p) +
+                                                                    ": " + protocol::to_string(*err)));
+            return;
+          }
+        }
+        self->send(s.connection, write_atom::value, buffer_batch{protocol::shared_bytes(std::move(out))});
+      },
+      [self](shutdown_atom) { self->send(self->state.connection, shutdown_atom::value); },
+  };
+}
+
+}  // namespace
+
+codec_actor spawn_codec(caf::actor_system& sys, std::shared_ptr<io_runtime> io, connection_options options,
+                        session_actor session, client_actor client, protocol::protocol_version version,
+                        std::uint32_t maximum_packet_size) {
+  return sys.spawn(codec_fn, std::move(io), std::move(options), std::move(session), std::move(client),
+                   version, maximum_packet_size);
+}
+
+}  // namespace iotactor

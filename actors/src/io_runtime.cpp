@@ -1,0 +1,37 @@
+// io_runtime: an io_context kept alive by a work guard and run by `threads` threads.
+#include "iotactor/actors/io_runtime.hpp"
+
+#include <thread>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+namespace iotactor {
+
+struct io_runtime::impl {
+  boost::asio::io_context context;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard{context.get_executor()};
+  std::vector<std::thread> threads;
+};
+
+io_runtime::io_runtime(std::size_t threads) : impl_(std::make_unique<impl>()) {
+  if (threads == 0) threads = 1;
+  for (std::size_t i = 0; i < threads; ++i) impl_->threads.emplace_back([this] { impl_->context.run(); });
+}
+
+io_runtime::~io_runtime() {
+  impl_->guard.reset();
+  impl_->context.stop();
+  for (auto& t : impl_->threads) t.join();
+}
+
+boost::asio::io_context& io_runtime::context() noexcept {
+  return impl_->context;
+}
+
+std::size_t io_runtime::threads() const noexcept {
+  return impl_->threads.size();
+}
+
+}  // namespace iotactor

@@ -1,0 +1,127 @@
+// session actor: maps messages onto session_state and carries out its effects; arms one timer at a time.
+#include "iotactor/actors/stages.hpp"
+
+namespace iotactor {
+
+namespace {
+
+struct session_actor_state {
+  std::optional<session_state> session;
+  session_effects fx;
+  codec_actor codec;  // the current connection's codec, if any
+  offline_queue_actor queue;
+  std::uint64_t timer_generation = 0;
+  std::optional<time_point> timer_at;
+  static inline const char* name = "iotactor.session";
+};
+
+using session_pointer = session_actor::stateful_pointer<session_actor_state>;
+
+void arm_timer(session_pointer self) {
+  auto& st = self->state;
+  auto next = st.session->next_deadline();
+  if (next == st.timer_at) return;
+  st.timer_at = next;
+  ++st.timer_generation;
+  if (!next) return;
+  auto delay = std::max<clock_type::duration>(*next - clock_type::now(), clock_type::duration::zero());
+  self->delayed_send(self, std::chrono::duration_cast<caf::timespan>(delay), timer_atom::value,
+                     st.timer_generation);
+}
+
+/// Carries out what the session decided, then clears the effects for the next call.
+void apply(session_pointer self, const client_actor& client, const router_actor& router) {
+  auto& st = self->state;
+  auto& fx = st.fx;
+  if (fx.close && fx.close->disconnect_to_send && st.codec)
+    fx.send.emplace_back(*fx.close->disconnect_to_send);
+  if (!fx.send.empty() && st.codec) self->send(st.codec, packets_atom::value, std::move(fx.send));
+  if (!fx.received.empty()) self->send(router, deliver_atom::value, std::move(fx.received));
+  if (!fx.completed.empty()) self->send(client, done_atom::value, std::move(fx.completed));
+  if (st.queue) {
+    if (!fx.requeue.empty()) self->send(st.queue, requeue_atom::value, std::move(fx.requeue));
+    if (!fx.returned.empty()) self->send(st.queue, return_atom::value, std::move(fx.returned));
+    if (fx.credit > 0) self->send(st.queue, credit_atom::value, fx.credit);
+  }
+  if (fx.connected) self->send(client, online_atom::value, std::move(*fx.connected));
+  if (fx.close) {
+    if (st.codec) self->send(st.codec, shutdown_atom::value);
+    st.codec = nullptr;
+    self->send(client, offline_atom::value, std::move(*fx.close));
+  }
+  fx.clear();
+  arm_timer(self);
+}
+
+session_actor::behavior_type session_fn(session_pointer self, session_options options, client_actor client,
+                                        router_actor router) {
+  self->state.session.emplace(std::move(options));
+  return {
+      [self, client, router](attach_atom, codec_actor codec) {
+        auto& st = self->state;
+        if (st.codec) st.session->on_connection_lost(st.fx);  // a stale connection: forget it first
+        st.codec = std::move(codec);
+        st.session->start_connection(clock_type::now(), st.fx);
+        apply(self, client, router);
+      },
+      [self](attach_atom, offline_queue_actor queue) { self->state.queue = std::move(queue); },
+      [self, client, router](packets_atom, packet_batch& packets) {
+        auto& st = self->state;
+        if (!st.codec || self->current_sender() != st.codec.address()) return;  // from a connection gone by
+        auto now = clock_type::now();
+        for (auto& p : packets) {
+          st.session->on_packet(std::move(p), now, st.fx);
+          if (st.fx.close) break;
+        }
+        apply(self, client, router);
+      },
+      [self, client, router](down_atom, failure& why) {
+        auto& st = self->state;
+        if (!st.codec || self->current_sender() != st.codec.address()) return;
+        st.codec = nullptr;
+        st.session->on_connection_lost(st.fx);
+        connection_close close;
+        close.error = make_error_code(why.code);
+        close.message = std::move(why.message);
+        st.fx.close = std::move(close);
+        apply(self, client, router);
+      },
+      [self, client, router](submit_atom, operation_batch& ops) {
+        auto& st = self->state;
+        auto now = clock_type::now();
+        for (auto& op : ops) st.session->submit(std::move(op), now, st.fx);
+        apply(self, client, router);
+      },
+      [self, client, router](timer_atom, std::uint64_t generation) {
+        auto& st = self->state;
+        if (generation != st.timer_generation) return;  // a timer that was replaced
+        st.timer_at.reset();
+        st.session->on_timer(clock_type::now(), st.fx);
+        apply(self, client, router);
+      },
+      [self, client, router](stop_atom, bool send_disconnect) {
+        auto& st = self->state;
+        if (st.codec && send_disconnect && st.session->connected())
+          self->send(st.codec, packets_atom::value, packet_batch{protocol::disconnect{}});
+        bool had_connection = static_cast<bool>(st.codec);
+        st.session->stop(st.fx);
+        if (had_connection) {
+          connection_close close;  // apply() shuts the codec down and tells the client
+          close.error = make_error_code(errc::user_requested_stop);
+          close.message = "the client was stopped";
+          st.fx.close = std::move(close);
+        }
+        apply(self, client, router);
+      },
+      [self](stats_atom) { return self->state.session->unacked(); },
+  };
+}
+
+}  // namespace
+
+session_actor spawn_session(caf::actor_system& sys, session_options options, client_actor client,
+                            router_actor router) {
+  return sys.spawn(session_fn, std::move(options), std::move(client), std::move(router));
+}
+
+}  // namespace iotactor

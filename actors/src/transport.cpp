@@ -1,0 +1,276 @@
+// transport: TCP and TLS 1.2+ over Boost.Asio and OpenSSL, one strand, reports sent to the connection actor.
+#include "transport.hpp"
+
+#include <optional>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+namespace iotactor::detail {
+
+namespace asio = boost::asio;
+namespace ssl = boost::asio::ssl;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+
+namespace {
+
+constexpr std::size_t read_buffer_size = 64 * 1024;
+
+std::string endpoint_name(const connection_options& o) {
+  return o.host + ":" + std::to_string(o.port);
+}
+
+/// Sets SNI without the macro (it hides an old-style cast).
+void set_sni(SSL* ssl_handle, const std::string& name) {
+  SSL_ctrl(ssl_handle, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+           const_cast<char*>(name.c_str()));  // NOLINT: OpenSSL's API is not const-correct here
+}
+
+class asio_transport final : public transport, public std::enable_shared_from_this<asio_transport> {
+ public:
+  asio_transport(asio::io_context& io, connection_options options, connection_actor owner)
+      : options_(std::move(options)),
+        owner_(std::move(owner)),
+        strand_(asio::make_strand(io)),
+        resolver_(strand_),
+        socket_(strand_),
+        timer_(strand_),
+        read_buffer_(read_buffer_size) {}
+
+  void start() override {
+    asio::post(strand_, [self = shared_from_this()] { self->resolve(); });
+  }
+
+  void write(buffer_batch buffers) override {
+    asio::post(strand_, [self = shared_from_this(), buffers = std::move(buffers)]() mutable {
+      for (auto& b : buffers) self->pending_.push_back(std::move(b));
+      self->flush();
+    });
+  }
+
+  void shutdown() override {
+    asio::post(strand_, [self = shared_from_this()] {
+      self->shutdown_requested_ = true;
+      if (!self->writing_) self->close_socket();
+    });
+  }
+
+  void abort() override {
+    asio::post(strand_, [self = shared_from_this()] {
+      self->owner_ = nullptr;  // no more reports
+      self->close_socket();
+    });
+  }
+
+ private:
+  // --- connect ---------------------------------------------------------------------------------------------
+
+  void resolve() {
+    timer_.expires_after(options_.connect_timeout);
+    timer_.async_wait([self = shared_from_this()](const error_code& ec) {
+      if (ec || self->up_) return;
+      self->timed_out_ = true;
+      self->resolver_.cancel();
+      self->close_socket();
+    });
+    resolver_.async_resolve(
+        options_.host, std::to_string(options_.port),
+        [self = shared_from_this()](const error_code& ec, tcp::resolver::results_type results) {
+          self->on_resolved(ec, std::move(results));
+        });
+  }
+
+  void on_resolved(const error_code& ec, tcp::resolver::results_type results) {
+    if (timed_out_) return report_down(errc::connect_timeout, "resolving " + options_.host + " timed out");
+    if (ec) return report_down(errc::dns_failure, "cannot resolve " + options_.host + ": " + ec.message());
+    asio::async_connect(
+        socket_, results,
+        [self = shared_from_this()](const error_code& e, const tcp::endpoint&) { self->on_connected(e); });
+  }
+
+  void on_connected(const error_code& ec) {
+    if (timed_out_)
+      return report_down(errc::connect_timeout, "connecting to " + endpoint_name(options_) +
+                                                    " took longer than " +
+                                                    std::to_string(options_.connect_timeout.count()) + " ms");
+    if (ec)
+      return report_down(errc::connection_refused,
+                         "cannot connect to " + endpoint_name(options_) + ": " + ec.message());
+    socket_.set_option(tcp::no_delay(true));
+    if (!options_.tls.enabled) return on_up();
+    if (auto err = setup_tls()) return report_down(errc::tls_failure, *err);
+    tls_->async_handshake(ssl::stream_base::client,
+                          [self = shared_from_this()](const error_code& e) { self->on_handshake(e); });
+  }
+
+  std::optional<std::string> setup_tls() {
+    const auto& t = options_.tls;
+    context_.emplace(ssl::context::tls_client);
+    auto* native = context_->native_handle();
+    SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
+    error_code ec;
+    if (!t.ca_file.empty() && (context_->load_verify_file(t.ca_file, ec), ec))
+      return "cannot load the CA file " + t.ca_file + ": " + ec.message();
+    if (!t.ca_path.empty() && (context_->add_verify_path(t.ca_path, ec), ec))
+      return "cannot use the CA directory " + t.ca_path + ": " + ec.message();
+    if (!t.ca_pem.empty() && (context_->add_certificate_authority(asio::buffer(t.ca_pem), ec), ec))
+      return "cannot load the CA certificate from memory: " + ec.message();
+    if (t.ca_file.empty() && t.ca_path.empty() && t.ca_pem.empty() &&
+        (context_->set_default_verify_paths(ec), ec))
+      return "cannot load the system's trusted CAs: " + ec.message();
+    if (!t.cert_file.empty() && (context_->use_certificate_chain_file(t.cert_file, ec), ec))
+      return "cannot load the client certificate " + t.cert_file + ": " + ec.message();
+    if (!t.key_file.empty() && (context_->use_private_key_file(t.key_file, ssl::context::pem, ec), ec))
+      return "cannot load the private key " + t.key_file + ": " + ec.message();
+    if (!t.cert_pem.empty() && (context_->use_certificate_chain(asio::buffer(t.cert_pem), ec), ec))
+      return "cannot load the client certificate from memory: " + ec.message();
+    if (!t.key_pem.empty() && (context_->use_private_key(asio::buffer(t.key_pem), ssl::context::pem, ec), ec))
+      return "cannot load the private key from memory: " + ec.message();
+    context_->set_verify_mode(t.verify_peer ? ssl::verify_peer : ssl::verify_none);
+    tls_.emplace(socket_, *context_);
+    const std::string& name = t.server_name.empty() ? options_.host : t.server_name;
+    set_sni(tls_->native_handle(), name);
+    if (t.verify_peer && t.verify_host_name) tls_->set_verify_callback(ssl::host_name_verification(name));
+    if (!t.alpn.empty()) {
+      std::string wire;
+      for (const auto& p : t.alpn) {
+        wire += static_cast<char>(p.size());
+        wire += p;
+      }
+      if (SSL_set_alpn_protos(tls_->native_handle(), reinterpret_cast<const unsigned char*>(wire.data()),
+                              static_cast<unsigned>(wire.size())) != 0)
+        return "cannot set the ALPN protocols";
+    }
+    return std::nullopt;
+  }
+
+  void on_handshake(const error_code& ec) {
+    if (timed_out_)
+      return report_down(errc::connect_timeout,
+                         "the TLS handshake with " + endpoint_name(options_) + " timed out");
+    if (ec) {
+      std::string why = ec.message();
+      auto verify = SSL_get_verify_result(tls_->native_handle());
+      if (verify != X509_V_OK)
+        why = std::string("certificate verification failed: ") + X509_verify_cert_error_string(verify);
+      return report_down(errc::tls_failure,
+                         "TLS handshake with " + endpoint_name(options_) + " failed: " + why);
+    }
+    on_up();
+  }
+
+  void on_up() {
+    up_ = true;
+    timer_.cancel();
+    if (owner_) caf::anon_send(owner_, up_atom::value);
+    flush();
+    read();
+  }
+
+  // --- read ------------------------------------------------------------------------------------------------
+
+  void read() {
+    auto handler = [self = shared_from_this()](const error_code& ec, std::size_t n) { self->on_read(ec, n); };
+    if (tls_)
+      tls_->async_read_some(asio::buffer(read_buffer_), std::move(handler));
+    else
+      socket_.async_read_some(asio::buffer(read_buffer_), std::move(handler));
+  }
+
+  void on_read(const error_code& ec, std::size_t n) {
+    if (ec) {
+      if (ec == asio::error::eof || ec == ssl::error::stream_truncated)
+        return report_down(errc::connection_closed, "the server closed the connection");
+      if (ec == asio::error::operation_aborted)
+        return report_down(errc::connection_closed, "the connection was closed");
+      return report_down(errc::io_error,
+                         "reading from " + endpoint_name(options_) + " failed: " + ec.message());
+    }
+    if (owner_)
+      caf::anon_send(owner_, data_atom::value, chunk(read_buffer_.begin(), read_buffer_.begin() + n));
+    read();
+  }
+
+  // --- write -----------------------------------------------------------------------------------------------
+
+  void flush() {
+    if (!up_ || writing_ || pending_.empty() || closed_) return;
+    writing_ = true;
+    in_flight_.swap(pending_);
+    pending_.clear();
+    gather_.clear();
+    for (const auto& b : in_flight_) gather_.emplace_back(b.data(), b.size());
+    auto handler = [self = shared_from_this()](const error_code& ec, std::size_t) { self->on_written(ec); };
+    if (tls_)
+      asio::async_write(*tls_, gather_, std::move(handler));
+    else
+      asio::async_write(socket_, gather_, std::move(handler));
+  }
+
+  void on_written(const error_code& ec) {
+    writing_ = false;
+    in_flight_.clear();
+    if (ec)
+      return report_down(errc::io_error,
+                         "writing to " + endpoint_name(options_) + " failed: " + ec.message());
+    if (!pending_.empty()) return flush();
+    if (shutdown_requested_) close_socket();
+  }
+
+  // --- end -------------------------------------------------------------------------------------------------
+
+  void close_socket() {
+    if (closed_) return;
+    closed_ = true;
+    timer_.cancel();
+    error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+  }
+
+  void report_down(errc code, std::string message) {
+    close_socket();
+    if (reported_) return;
+    reported_ = true;
+    if (owner_) caf::anon_send(owner_, down_atom::value, failure{code, std::move(message)});
+    owner_ = nullptr;  // breaks the cycle transport <-> actor
+  }
+
+  connection_options options_;
+  connection_actor owner_;
+  asio::strand<asio::io_context::executor_type> strand_;
+  tcp::resolver resolver_;
+  tcp::socket socket_;
+  asio::steady_timer timer_;
+  std::optional<ssl::context> context_;
+  std::optional<ssl::stream<tcp::socket&>> tls_;
+  std::vector<std::uint8_t> read_buffer_;
+  buffer_batch pending_;
+  buffer_batch in_flight_;
+  std::vector<asio::const_buffer> gather_;
+  bool up_ = false;
+  bool writing_ = false;
+  bool timed_out_ = false;
+  bool shutdown_requested_ = false;
+  bool closed_ = false;
+  bool reported_ = false;
+};
+
+}  // namespace
+
+std::shared_ptr<transport> make_transport(asio::io_context& io, connection_options options,
+                                          connection_actor owner) {
+  return std::make_shared<asio_transport>(io, std::move(options), std::move(owner));
+}
+
+}  // namespace iotactor::detail

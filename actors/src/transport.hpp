@@ -1,0 +1,36 @@
+// The Asio side of one connection attempt: resolve, TCP connect, optional TLS handshake, read loop, gather
+// writes. Lives on the io_context's strand; reports to its connection actor with anon_send only.
+#pragma once
+
+#include <memory>
+
+#include "iotactor/actors/connection_options.hpp"
+#include "iotactor/actors/interfaces.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace iotactor::detail {
+
+class transport {
+ public:
+  virtual ~transport() = default;
+
+  /// Starts connecting; reports up_atom, then data_atom chunks, and one down_atom at the end.
+  virtual void start() = 0;
+
+  /// Queues buffers; everything queued while a write is in flight goes out in one gather write.
+  virtual void write(buffer_batch buffers) = 0;
+
+  /// Closes after the queued writes are done.
+  virtual void shutdown() = 0;
+
+  /// Closes now; no further reports.
+  virtual void abort() = 0;
+};
+
+std::shared_ptr<transport> make_transport(boost::asio::io_context& io, connection_options options,
+                                          connection_actor owner);
+
+}  // namespace iotactor::detail
