@@ -16,6 +16,7 @@ enum class phase { stopped, connecting, connected, waiting_to_retry };
 struct pending_operation {
   caf::typed_response_promise<operation_result> promise;
   bool has_promise = false;
+  completion_callback callback;
   std::optional<protocol::subscribe> subscribe;      // to drop its route if it fails
   std::optional<protocol::unsubscribe> unsubscribe;  // to drop the routes once it succeeds
 };
@@ -86,7 +87,10 @@ void on_results(client_pointer self, result_batch& results) {
       self->send(st.router, unroute_atom::value, drop);
     }
     if (p.unsubscribe && r.ok()) self->send(st.router, unroute_atom::value, *p.unsubscribe);
-    if (p.has_promise) p.promise.deliver(std::move(r));
+    if (p.has_promise)
+      p.promise.deliver(std::move(r));
+    else if (p.callback)
+      p.callback(std::move(r));
     st.pending.erase(it);
   }
 }
@@ -141,6 +145,44 @@ void stop(client_pointer self, bool send_disconnect) {
   }
 }
 
+/// Registers an operation; the caller fills in how its result is delivered.
+pending_operation& track(client_pointer self, operation_id id) {
+  return self->state.pending[id];
+}
+
+void do_publish(client_pointer self, operation_id id, protocol::publish&& p) {
+  publish_operation op;
+  op.id = id;
+  op.packet = std::move(p);
+  submit(self, std::move(op));
+}
+
+void do_subscribe(client_pointer self, operation_id id, protocol::subscribe&& sub,
+                  message_handler&& handler) {
+  auto& st = self->state;
+  // Subscription identifiers make routing exact; use them when this server offers them.
+  if (st.config.session.connect.version == protocol::protocol_version::v5 && st.settings &&
+      st.settings->subscription_identifiers_available && !sub.properties.subscription_identifier) {
+    sub.properties.subscription_identifier = st.next_subscription_identifier;
+    st.next_subscription_identifier =
+        st.next_subscription_identifier % protocol::max_variable_byte_integer + 1;
+  }
+  st.pending[id].subscribe = sub;
+  self->send(st.router, route_atom::value, id, sub, std::move(handler));
+  subscribe_operation op;
+  op.id = id;
+  op.packet = std::move(sub);
+  submit(self, std::move(op));
+}
+
+void do_unsubscribe(client_pointer self, operation_id id, protocol::unsubscribe&& unsub) {
+  self->state.pending[id].unsubscribe = unsub;
+  unsubscribe_operation op;
+  op.id = id;
+  op.packet = std::move(unsub);
+  submit(self, std::move(op));
+}
+
 client_actor::behavior_type client_fn(client_pointer self, client_config config) {
   auto& init = self->state;
   auto seed = config.jitter_seed != 0 ? config.jitter_seed : std::random_device{}();
@@ -163,14 +205,17 @@ client_actor::behavior_type client_fn(client_pointer self, client_config config)
   return {
       [self](publish_atom, protocol::publish& p) -> caf::result<operation_result> {
         auto id = new_operation(self);
-        auto& pending = self->state.pending[id];
+        auto& pending = track(self, id);
         pending.promise = self->make_response_promise<operation_result>();
         pending.has_promise = true;
-        publish_operation op;
-        op.id = id;
-        op.packet = std::move(p);
-        submit(self, std::move(op));
-        return pending.promise;
+        auto rp = pending.promise;
+        do_publish(self, id, std::move(p));
+        return rp;
+      },
+      [self](publish_atom, protocol::publish& p, completion_callback& done) {
+        auto id = new_operation(self);
+        track(self, id).callback = std::move(done);
+        do_publish(self, id, std::move(p));
       },
       [self](post_atom, protocol::publish& p) {
         publish_operation op;
@@ -181,38 +226,32 @@ client_actor::behavior_type client_fn(client_pointer self, client_config config)
       },
       [self](subscribe_atom, protocol::subscribe& sub,
              message_handler& handler) -> caf::result<operation_result> {
-        auto& st = self->state;
         auto id = new_operation(self);
-        // Subscription identifiers make routing exact; use them when this server offers them.
-        if (st.config.session.connect.version == protocol::protocol_version::v5 && st.settings &&
-            st.settings->subscription_identifiers_available && !sub.properties.subscription_identifier) {
-          sub.properties.subscription_identifier = st.next_subscription_identifier;
-          st.next_subscription_identifier =
-              st.next_subscription_identifier % protocol::max_variable_byte_integer + 1;
-        }
-        auto& pending = st.pending[id];
+        auto& pending = track(self, id);
         pending.promise = self->make_response_promise<operation_result>();
         pending.has_promise = true;
-        pending.subscribe = sub;
-        self->send(st.router, route_atom::value, id, sub, std::move(handler));
-        subscribe_operation op;
-        op.id = id;
-        op.packet = std::move(sub);
-        submit(self, std::move(op));
-        return pending.promise;
+        auto rp = pending.promise;
+        do_subscribe(self, id, std::move(sub), std::move(handler));
+        return rp;
+      },
+      [self](subscribe_atom, protocol::subscribe& sub, message_handler& handler, completion_callback& done) {
+        auto id = new_operation(self);
+        track(self, id).callback = std::move(done);
+        do_subscribe(self, id, std::move(sub), std::move(handler));
       },
       [self](unsubscribe_atom, protocol::unsubscribe& unsub) -> caf::result<operation_result> {
-        auto& st = self->state;
         auto id = new_operation(self);
-        auto& pending = st.pending[id];
+        auto& pending = track(self, id);
         pending.promise = self->make_response_promise<operation_result>();
         pending.has_promise = true;
-        pending.unsubscribe = unsub;
-        unsubscribe_operation op;
-        op.id = id;
-        op.packet = std::move(unsub);
-        submit(self, std::move(op));
-        return pending.promise;
+        auto rp = pending.promise;
+        do_unsubscribe(self, id, std::move(unsub));
+        return rp;
+      },
+      [self](unsubscribe_atom, protocol::unsubscribe& unsub, completion_callback& done) {
+        auto id = new_operation(self);
+        track(self, id).callback = std::move(done);
+        do_unsubscribe(self, id, std::move(unsub));
       },
       [self](start_atom) {
         auto& st = self->state;
@@ -220,6 +259,7 @@ client_actor::behavior_type client_fn(client_pointer self, client_config config)
         if (st.current == phase::stopped) attempt(self);
       },
       [self](stop_atom, bool send_disconnect) { stop(self, send_disconnect); },
+      [self](message_handler& fallback) { self->send(self->state.router, std::move(fallback)); },
       [self](listen_atom, lifecycle_listener_actor& listener) {
         self->state.listener_actors.push_back(std::move(listener));
       },

@@ -60,7 +60,7 @@ void deliver(router_pointer self, const protocol::publish& p) {
   for (auto id : st.matches) {
     auto it = st.routes.find(id);
     if (it == st.routes.end()) continue;
-    const auto& h = it->second.handler;
+    const auto& h = it->second.handler.empty() ? st.default_handler : it->second.handler;
     if (h.actor && !reached.insert(h.actor.address()).second) continue;
     dispatch(self, h, p);
     any = true;

@@ -77,6 +77,10 @@ struct message_handler {
   bool empty() const noexcept { return !actor && !callback; }
 };
 
+/// Called once with the result of an operation, on the client actor's thread (the facade uses it to fulfil
+/// futures; it must not block).
+using completion_callback = std::function<void(operation_result&&)>;
+
 /// Bytes only: one transport (TCP or TLS) for one connection attempt.
 using connection_actor =
     caf::typed_actor<caf::reacts_to<write_atom, buffer_batch>,  // gather-written as one batch
@@ -126,7 +130,13 @@ using client_actor = caf::typed_actor<
     caf::reacts_to<post_atom, protocol::publish>,  // fire and forget: no result message
     caf::replies_to<subscribe_atom, protocol::subscribe, message_handler>::with<operation_result>,
     caf::replies_to<unsubscribe_atom, protocol::unsubscribe>::with<operation_result>,
-    caf::reacts_to<start_atom>, caf::reacts_to<stop_atom, bool>,
+    // the same three with a completion callback instead of a response message
+    caf::reacts_to<publish_atom, protocol::publish, completion_callback>,
+    caf::reacts_to<subscribe_atom, protocol::subscribe, message_handler, completion_callback>,
+    caf::reacts_to<unsubscribe_atom, protocol::unsubscribe, completion_callback>, caf::reacts_to<start_atom>,
+    caf::reacts_to<stop_atom, bool>,
+    caf::reacts_to<message_handler>,  // receives what matches no subscription (and handler-less
+                                      // subscriptions)
     caf::reacts_to<listen_atom, lifecycle_listener_actor>,
     caf::reacts_to<listen_atom, std::function<void(const lifecycle_event&)>>,
     caf::replies_to<stats_atom>::with<client_statistics>,
@@ -157,3 +167,5 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotactor::unacked_statistics)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotactor::client_statistics)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotactor::negotiated_settings)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::function<void(const iotactor::lifecycle_event&)>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotactor::completion_callback)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::function<void()>)
