@@ -19,8 +19,9 @@ connection_actor::behavior_type connection_fn(connection_actor::stateful_pointer
   self->state.transport =
       detail::make_transport(io->context(), std::move(options), caf::actor_cast<connection_actor>(self));
   self->state.transport->start();
-  // The state is gone when attachables run: capture the transport itself.
-  self->attach_functor([transport = self->state.transport](const caf::error&) { transport->abort(); });
+  // The state is gone when attachables run: capture the transport itself, and the io_runtime it runs on
+  // (its strand must still exist when abort() posts to it).
+  self->attach_functor([io, transport = self->state.transport](const caf::error&) { transport->abort(); });
   return {
       [self](write_atom, buffer_batch& buffers) { self->state.transport->write(std::move(buffers)); },
       [self](shutdown_atom) { self->state.transport->shutdown(); },
