@@ -1,6 +1,6 @@
 # The two set-up commands: `make run` and `make test`. Each installs what is missing, configures with
 # ninja, builds and runs. Also: build, bench, sanitize (ASan+UBSan unit tests), fuzz, format, clean.
-.PHONY: all deps configure build run test bench sanitize fuzz format tidy clean
+.PHONY: all deps configure build run demo test bench sanitize fuzz format tidy clean
 
 BUILD ?= build
 ASAN_BUILD ?= build-asan
@@ -21,7 +21,19 @@ configure: deps
 build: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
+# The main job: the pubsub sample against IOTACTOR_ENDPOINT (with IOTACTOR_CERT/KEY/CA for AWS IoT), or,
+# when no endpoint is configured, against a local mosquitto started on a free port for the run.
+IOTACTOR_ENDPOINT ?=
 run: build
+ifeq ($(IOTACTOR_ENDPOINT),)
+	scripts/with-mosquitto $(BUILD)/apps/samples/mqtt5_pubsub --endpoint 127.0.0.1 --port {port} --count 5
+else
+	$(BUILD)/apps/samples/mqtt5_pubsub --endpoint $(IOTACTOR_ENDPOINT) \
+	  $(if $(IOTACTOR_CERT),--cert $(IOTACTOR_CERT) --key $(IOTACTOR_KEY)) $(if $(IOTACTOR_CA),--ca_file $(IOTACTOR_CA))
+endif
+
+# The protocol layer on a captured mosquitto session.
+demo: build
 	$(BUILD)/apps/protocol_demo/iotactor-protocol-demo apps/protocol_demo/captures/*.bin
 
 test: build
