@@ -15,3 +15,11 @@ TEST(errc, every_code_has_a_name) {
   for (int v = 1; v <= static_cast<int>(iotactor::errc::client_stopped); ++v)
     EXPECT_NE(to_string(static_cast<iotactor::errc>(v)), "unknown iotactor error") << v;
 }
+
+#include "iotactor/actors/lifecycle.hpp"
+
+TEST(lifecycle, every_event_type_has_a_name) {
+  EXPECT_EQ(to_string(iotactor::lifecycle_event_type::attempting_connect), "attempting connect");
+  EXPECT_EQ(to_string(iotactor::lifecycle_event_type::stopped), "stopped");
+  EXPECT_EQ(to_string(iotactor::lifecycle_event_type::disconnection), "disconnection");
+}

@@ -1,0 +1,559 @@
+// The client pipeline against a scripted broker, for what mosquitto cannot be made to do: refused and missing
+// CONNACKs, server DISCONNECTs, receive maximum and maximum packet size from the CONNACK, unanswered pings,
+// malformed bytes, server topic aliases, ack timeouts, and MQTT 3.1.1.
+#include "support/scripted_broker.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "iotactor/actors/client.hpp"
+#include "iotactor/protocol/decoder.hpp"
+
+using namespace iotactor;
+using namespace std::chrono_literals;
+namespace proto = iotactor::protocol;
+using iotactor::testing::connection_record;
+using iotactor::testing::count_of;
+using iotactor::testing::packets_of;
+using iotactor::testing::scripted_broker;
+
+namespace {
+
+constexpr auto deadline = 10s;
+
+/// Collects values from any thread; tests wait for a condition with a deadline, never a fixed sleep.
+template <class T>
+class collector {
+ public:
+  void add(T value) {
+    std::lock_guard<std::mutex> guard(mutex_);
+    items_.push_back(std::move(value));
+    changed_.notify_all();
+  }
+
+  /// Waits until pred(items) holds; false at the deadline.
+  template <class Pred>
+  bool wait(Pred pred, std::chrono::milliseconds limit = deadline) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return changed_.wait_for(lock, limit, [&] { return pred(items_); });
+  }
+
+  bool wait_count(std::size_t n, std::chrono::milliseconds limit = deadline) {
+    return wait([n](const std::vector<T>& v) { return v.size() >= n; }, limit);
+  }
+
+  std::vector<T> items() const {
+    std::lock_guard<std::mutex> guard(mutex_);
+    return items_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<T> items_;
+};
+
+using event_log = collector<lifecycle_event>;
+using message_log = collector<proto::publish>;
+using result_log = collector<std::pair<int, operation_result>>;
+
+/// Local: iotactor::to_string(lifecycle_event_type) is declared in lifecycle.hpp but defined nowhere.
+const char* name_of(lifecycle_event_type t) {
+  switch (t) {
+    case lifecycle_event_type::attempting_connect:
+      return "attempting_connect";
+    case lifecycle_event_type::connection_success:
+      return "connection_success";
+    case lifecycle_event_type::connection_failure:
+      return "connection_failure";
+    case lifecycle_event_type::disconnection:
+      return "disconnection";
+    case lifecycle_event_type::stopped:
+      return "stopped";
+  }
+  return "?";
+}
+
+std::size_t count(const std::vector<lifecycle_event>& events, lifecycle_event_type t) {
+  return static_cast<std::size_t>(
+      std::count_if(events.begin(), events.end(), [t](const auto& e) { return e.type == t; }));
+}
+
+bool has(const std::vector<lifecycle_event>& events, lifecycle_event_type t, std::size_t n = 1) {
+  return count(events, t) >= n;
+}
+
+/// The first event of this type, or a default one (with the type attempting_connect) after a failure.
+lifecycle_event first(const std::vector<lifecycle_event>& events, lifecycle_event_type t) {
+  auto it = std::find_if(events.begin(), events.end(), [t](const auto& e) { return e.type == t; });
+  if (it != events.end()) return *it;
+  ADD_FAILURE() << "no " << name_of(t) << " event";
+  return {};
+}
+
+struct scripted_broker_fixture : ::testing::Test {
+  // Logs outlive the clients that write into them: they are destroyed after the actor system.
+  std::deque<event_log> event_logs;
+  std::deque<message_log> message_logs;
+  std::deque<result_log> result_logs;
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  std::shared_ptr<io_runtime> io = std::make_shared<io_runtime>(1);
+  std::vector<client_actor> clients;
+
+  scripted_broker_fixture() {
+    cfg.set("scheduler.max-threads", 2);
+    sys = std::make_unique<caf::actor_system>(cfg);
+  }
+
+  ~scripted_broker_fixture() override {
+    for (auto& c : clients) caf::anon_send_exit(c, caf::exit_reason::user_shutdown);
+    clients.clear();
+    sys.reset();  // waits for every actor
+  }
+
+  event_log& new_events() { return event_logs.emplace_back(); }
+  message_log& new_messages() { return message_logs.emplace_back(); }
+  result_log& new_results() { return result_logs.emplace_back(); }
+
+  client_config config_for(const scripted_broker& broker, std::string client_id) {
+    client_config c;
+    c.connection.host = broker.host();
+    c.connection.port = broker.port();
+    c.session.connect.client_id = std::move(client_id);
+    c.session.connect.keep_alive = 60;
+    c.reconnect.min_reconnect_delay = 20ms;
+    c.reconnect.max_reconnect_delay = 200ms;
+    c.io = io;
+    return c;
+  }
+
+  client_actor start(client_config c, event_log& events) {
+    auto spawned = spawn_client(*sys, std::move(c));
+    EXPECT_TRUE(spawned) << sys->render(spawned.error());
+    auto client = *spawned;
+    clients.push_back(client);
+    caf::anon_send(
+        client, listen_atom::value,
+        std::function<void(const lifecycle_event&)>([&events](const lifecycle_event& e) { events.add(e); }));
+    caf::anon_send(client, start_atom::value);
+    return client;
+  }
+
+  client_actor connected(client_config c, event_log& events) {
+    auto client = start(std::move(c), events);
+    EXPECT_TRUE(events.wait([](const auto& v) { return has(v, lifecycle_event_type::connection_success); }))
+        << "no connection_success";
+    return client;
+  }
+
+  operation_result request(const client_actor& client, proto::publish p) {
+    caf::scoped_actor self{*sys};
+    operation_result out;
+    self->request(client, deadline, publish_atom::value, std::move(p))
+        .receive([&](operation_result& r) { out = std::move(r); },
+                 [&](caf::error& err) { ADD_FAILURE() << sys->render(err); });
+    return out;
+  }
+
+  operation_result subscribe(const client_actor& client, const std::string& filter, proto::qos q,
+                             message_log& log) {
+    proto::subscribe s;
+    s.subscriptions.push_back({filter, q, false, false, proto::retain_handling::send_on_subscribe});
+    caf::scoped_actor self{*sys};
+    operation_result out;
+    message_handler h;
+    h.callback = [&log](const proto::publish& p) { log.add(p); };
+    self->request(client, deadline, subscribe_atom::value, std::move(s), std::move(h))
+        .receive([&](operation_result& r) { out = std::move(r); },
+                 [&](caf::error& err) { ADD_FAILURE() << sys->render(err); });
+    return out;
+  }
+
+  /// Publishes without waiting; the result lands in log as (tag, result).
+  void publish_async(const client_actor& client, proto::publish p, int tag, result_log& log) {
+    caf::anon_send(client, publish_atom::value, std::move(p),
+                   completion_callback([&log, tag](operation_result&& r) {
+                     log.add({tag, std::move(r)});
+                   }));
+  }
+};
+
+proto::publish message(std::string topic, std::string payload, proto::qos q) {
+  proto::publish p;
+  p.topic = std::move(topic);
+  p.payload = proto::shared_bytes(payload);
+  p.qos = q;
+  return p;
+}
+
+proto::connack refusal(proto::reason_code reason) {
+  proto::connack ack;
+  ack.reason = reason;
+  return ack;
+}
+
+}  // namespace
+
+TEST_F(scripted_broker_fixture, refused_connacks_give_connection_failures_with_their_reason_and_retries) {
+  scripted_broker broker;
+  broker.on_connect([](const proto::connect&, std::size_t index) -> std::optional<proto::connack> {
+    switch (index) {
+      case 0: {
+        auto ack = refusal(proto::reason_code::not_authorized);
+        ack.properties.reason_string = "policy denies client c-refused";
+        return ack;
+      }
+      case 1:
+        return refusal(proto::reason_code::client_identifier_not_valid);
+      case 2: {
+        auto ack = refusal(proto::reason_code::use_another_server);
+        ack.properties.server_reference = "other.example:1883";
+        return ack;
+      }
+      default:
+        return proto::connack{};
+    }
+  });
+  auto& events = new_events();
+  start(config_for(broker, "c-refused"), events);
+  ASSERT_TRUE(events.wait([](const auto& v) { return has(v, lifecycle_event_type::connection_success); }));
+
+  auto all = events.items();
+  using t = lifecycle_event_type;
+  ASSERT_GE(all.size(), 8U);
+  const std::vector<t> expected{t::attempting_connect, t::connection_failure, t::attempting_connect,
+                                t::connection_failure, t::attempting_connect, t::connection_failure,
+                                t::attempting_connect, t::connection_success};
+  for (std::size_t i = 0; i < expected.size(); ++i)
+    EXPECT_EQ(all[i].type, expected[i]) << "event " << i << ": " << name_of(all[i].type);
+
+  const std::vector<proto::reason_code> reasons{proto::reason_code::not_authorized,
+                                                proto::reason_code::client_identifier_not_valid,
+                                                proto::reason_code::use_another_server};
+  for (std::size_t k = 0; k < reasons.size(); ++k) {
+    const auto& failure = all[2 * k + 1];
+    EXPECT_EQ(failure.error, errc::connack_refused) << failure.message;
+    ASSERT_TRUE(failure.connack) << "failure " << k;
+    EXPECT_EQ(failure.connack->reason, reasons[k]);
+  }
+  EXPECT_NE(all[1].message.find("policy denies client c-refused"), std::string::npos) << all[1].message;
+  EXPECT_NE(all[1].message.find("0x87"), std::string::npos) << all[1].message;
+  EXPECT_EQ(all[1].connack->properties.reason_string, "policy denies client c-refused");
+  EXPECT_NE(all[3].message.find("0x85"), std::string::npos) << all[3].message;
+  EXPECT_EQ(all[5].connack->properties.server_reference, "other.example:1883");
+
+  // Each attempt was its own connection with its own CONNECT, and the broker closed the refused ones.
+  EXPECT_EQ(broker.connection_count(), 4U);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_TRUE(broker.wait_for_close(i)) << "connection " << i;
+    auto rec = broker.record(i);
+    ASSERT_TRUE(rec.connect);
+    EXPECT_EQ(rec.connect->client_id, "c-refused");
+  }
+}
+
+TEST_F(scripted_broker_fixture, no_connack_gives_a_connack_timeout) {
+  scripted_broker broker;
+  broker.on_connect([](const proto::connect&, std::size_t) { return std::optional<proto::connack>{}; });
+  auto& events = new_events();
+  auto c = config_for(broker, "c-silent");
+  c.session.connack_timeout = 300ms;
+  start(c, events);
+  ASSERT_TRUE(
+      events.wait([](const auto& v) { return has(v, lifecycle_event_type::connection_failure); }, 5s));
+  auto failure = first(events.items(), lifecycle_event_type::connection_failure);
+  EXPECT_EQ(failure.error, errc::connack_timeout) << failure.message;
+  EXPECT_FALSE(failure.connack);
+  EXPECT_NE(failure.message.find("300 ms"), std::string::npos) << failure.message;
+  // The broker saw the CONNECT, and the client gave the connection up and tries again.
+  EXPECT_TRUE(broker.record(0).connect);
+  EXPECT_TRUE(broker.wait_for_close(0, 5s));
+  EXPECT_TRUE(events.wait([](const auto& v) { return has(v, lifecycle_event_type::attempting_connect, 2); }));
+}
+
+TEST_F(scripted_broker_fixture, a_server_disconnect_is_reported_with_its_reason_and_the_client_reconnects) {
+  scripted_broker broker;
+  auto& events = new_events();
+  connected(config_for(broker, "c-taken"), events);
+  ASSERT_TRUE(broker.wait_for_connections(1));
+  broker.connection_at(0)->disconnect(proto::reason_code::session_taken_over, "another client took c-taken");
+
+  ASSERT_TRUE(events.wait([](const auto& v) { return has(v, lifecycle_event_type::disconnection); }));
+  auto d = first(events.items(), lifecycle_event_type::disconnection);
+  EXPECT_EQ(d.error, errc::disconnect_received) << d.message;
+  ASSERT_TRUE(d.server_disconnect);
+  EXPECT_EQ(d.server_disconnect->reason, proto::reason_code::session_taken_over);
+  EXPECT_EQ(d.server_disconnect->properties.reason_string, "another client took c-taken");
+  EXPECT_NE(d.message.find("another client took c-taken"), std::string::npos) << d.message;
+
+  ASSERT_TRUE(events.wait([](const auto& v) { return has(v, lifecycle_event_type::connection_success, 2); }));
+  EXPECT_TRUE(broker.wait_for_connections(2));
+  EXPECT_TRUE(broker.wait_for_close(0));
+  // The client does not answer a server DISCONNECT with a packet of its own.
+  EXPECT_EQ(count_of<proto::disconnect>(broker.record(0).received), 0U);
+}
+
+TEST_F(scripted_broker_fixture, receive_maximum_1_keeps_one_qos1_publish_in_flight_at_a_time) {
+  scripted_broker broker;
+  broker.on_connect([](const proto::connect&, std::size_t) -> std::optional<proto::connack> {
+    proto::connack ack;
+    ack.properties.receive_maximum = 1;
+    return ack;
+  });
+  // The test acknowledges the publishes itself.
+  broker.on_packet([](const proto::packet& p, scripted_broker::connection&) {
+    return std::holds_alternative<proto::publish>(p) ? scripted_broker::reply::handled
+                                                     : scripted_broker::reply::automatic;
+  });
+  auto& events = new_events();
+  auto client = connected(config_for(broker, "c-recvmax"), events);
+  auto success = first(events.items(), lifecycle_event_type::connection_success);
+  ASSERT_TRUE(success.settings);
+  EXPECT_EQ(success.settings->receive_maximum_from_server, 1);
+
+  constexpr int n = 5;
+  auto& results = new_results();
+  for (int i = 0; i < n; ++i)
+    publish_async(client, message("rm/t", "m" + std::to_string(i), proto::qos::at_least_once), i, results);
+
+  auto conn = broker.connection_at(0);
+  ASSERT_TRUE(conn);
+  for (std::size_t k = 0; k < n; ++k) {
+    ASSERT_TRUE(
+        broker.wait_for_packets(0, [k](const auto& v) { return count_of<proto::publish>(v) >= k + 1; }))
+        << "PUBLISH " << k << " did not arrive";
+    // Holding the PUBACK back a little: no second PUBLISH may come meanwhile.
+    EXPECT_FALSE(broker.wait_for_packets(
+        0, [k](const auto& v) { return count_of<proto::publish>(v) >= k + 2; }, 100ms))
+        << "PUBLISH " << k + 1 << " was sent before PUBLISH " << k << " was acknowledged";
+    auto pubs = packets_of<proto::publish>(broker.record(0).received);
+    EXPECT_EQ(pubs[k].payload.as_string_view(), "m" + std::to_string(k));
+    proto::puback ack;
+    ack.packet_id = pubs[k].packet_id;
+    conn->send(ack);
+  }
+
+  ASSERT_TRUE(results.wait_count(n));
+  auto got = results.items();
+  for (int i = 0; i < n; ++i) {
+    EXPECT_EQ(got[i].first, i) << "completion order";
+    EXPECT_TRUE(got[i].second.ok()) << got[i].second.message;
+    ASSERT_TRUE(std::holds_alternative<proto::puback>(got[i].second.ack));
+    EXPECT_EQ(std::get<proto::puback>(got[i].second.ack).reason, proto::reason_code::success);
+  }
+  // In the transcript, every PUBLISH after the first follows the PUBACK of the one before.
+  auto rec = broker.record(0);
+  int outstanding = 0;
+  for (const auto& e : rec.transcript) {
+    if (!e.packet) continue;
+    if (e.from_client && std::holds_alternative<proto::publish>(*e.packet)) {
+      ++outstanding;
+      EXPECT_LE(outstanding, 1) << "two publishes in flight with receive maximum 1";
+    }
+    if (!e.from_client && std::holds_alternative<proto::puback>(*e.packet)) --outstanding;
+  }
+  EXPECT_EQ(count_of<proto::publish>(rec.received), static_cast<std::size_t>(n));
+}
+
+TEST_F(scripted_broker_fixture, a_publish_over_the_maximum_packet_size_fails_and_is_not_sent) {
+  scripted_broker broker;
+  broker.on_connect([](const proto::connect&, std::size_t) -> std::optional<proto::connack> {
+    proto::connack ack;
+    ack.properties.maximum_packet_size = 64;
+    return ack;
+  });
+  auto& events = new_events();
+  auto client = connected(config_for(broker, "c-maxsize"), events);
+
+  auto big = message("size/big", std::string(100, 'x'), proto::qos::at_least_once);
+  auto r = request(client, big);
+  EXPECT_EQ(r.error, errc::packet_too_large) << r.message;
+  EXPECT_NE(r.message.find("64"), std::string::npos) << r.message;
+
+  auto small = request(client, message("size/small", "hi", proto::qos::at_least_once));
+  EXPECT_TRUE(small.ok()) << small.message;
+  ASSERT_TRUE(std::holds_alternative<proto::puback>(small.ack));
+
+  auto pubs = packets_of<proto::publish>(broker.record(0).received);
+  ASSERT_EQ(pubs.size(), 1U) << "the oversized PUBLISH reached the broker";
+  EXPECT_EQ(pubs[0].topic, "size/small");
+  EXPECT_EQ(pubs[0].payload.as_string_view(), "hi");
+  EXPECT_EQ(count(events.items(), lifecycle_event_type::disconnection), 0U);
+}
+
+TEST_F(scripted_broker_fixture, unanswered_pings_end_the_connection_with_keep_alive_timeout) {
+  scripted_broker broker;
+  broker.answer_pings(false);
+  auto& events = new_events();
+  auto c = config_for(broker, "c-ping");
+  c.session.connect.keep_alive = 2;  // the smallest keep-alive allowed with a 1 s ping timeout
+  c.session.ping_timeout = 1s;
+  connected(c, events);
+
+  ASSERT_TRUE(events.wait([](const auto& v) { return has(v, lifecycle_event_type::disconnection); }));
+  auto d = first(events.items(), lifecycle_event_type::disconnection);
+  EXPECT_EQ(d.error, errc::ping_timeout) << d.message;
+  EXPECT_FALSE(d.server_disconnect);
+
+  ASSERT_TRUE(broker.wait_for_packet<proto::disconnect>(0));
+  auto rec = broker.record(0);
+  EXPECT_GE(count_of<proto::pingreq>(rec.received), 1U);
+  EXPECT_EQ(count_of<proto::pingresp>(rec.sent), 0U);
+  // The client's last words: DISCONNECT keep alive timeout, after the unanswered PINGREQ.
+  ASSERT_GE(rec.received.size(), 3U);
+  EXPECT_TRUE(std::holds_alternative<proto::pingreq>(rec.received[rec.received.size() - 2]));
+  auto last = std::get_if<proto::disconnect>(&rec.received.back());
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->reason, proto::reason_code::keep_alive_timeout);
+  EXPECT_TRUE(broker.wait_for_close(0));
+}
+
+TEST_F(scripted_broker_fixture, session_present_after_a_clean_start_is_a_connection_failure) {
+  scripted_broker broker;
+  broker.on_connect([](const proto::connect&, std::size_t) -> std::optional<proto::connack> {
+    proto::connack ack;
+    ack.session_present = true;
+    return ack;
+  });
+  auto& events = new_events();
+  start(config_for(broker, "c-present"), events);
+  ASSERT_TRUE(events.wait([](const auto& v) { return has(v, lifecycle_event_type::connection_failure); }));
+  auto all = events.items();
+  EXPECT_EQ(count(all, lifecycle_event_type::connection_success), 0U);
+  auto failure = first(all, lifecycle_event_type::connection_failure);
+  EXPECT_EQ(failure.error, errc::clean_session_violated) << failure.message;
+  ASSERT_TRUE(failure.connack);
+  EXPECT_TRUE(failure.connack->session_present);
+  auto rec = broker.record(0);
+  ASSERT_TRUE(rec.connect);
+  EXPECT_TRUE(rec.connect->clean_start);
+  EXPECT_TRUE(broker.wait_for_close(0));
+}
+
+TEST_F(scripted_broker_fixture, malformed_bytes_get_disconnect_malformed_packet_and_a_reconnect) {
+  scripted_broker broker;
+  auto& events = new_events();
+  connected(config_for(broker, "c-malformed"), events);
+  broker.connection_at(0)->send_bytes({0x36, 0x00});  // PUBLISH with QoS 3
+
+  ASSERT_TRUE(events.wait([](const auto& v) { return has(v, lifecycle_event_type::disconnection); }));
+  auto d = first(events.items(), lifecycle_event_type::disconnection);
+  EXPECT_EQ(d.error, errc::protocol_error) << d.message;
+  EXPECT_NE(d.message.find("QoS is 3"), std::string::npos) << d.message;
+
+  ASSERT_TRUE(broker.wait_for_close(0));
+  auto rec = broker.record(0);
+  auto raw = std::find_if(rec.transcript.begin(), rec.transcript.end(),
+                          [](const auto& e) { return !e.from_client && !e.packet; });
+  ASSERT_NE(raw, rec.transcript.end());
+  proto::bytes after(rec.client_bytes.begin() + static_cast<std::ptrdiff_t>(raw->client_bytes_before),
+                     rec.client_bytes.end());
+  auto decoded = proto::decode_packet(after.data(), after.size(), proto::protocol_version::v5);
+  ASSERT_TRUE(decoded) << "the client's bytes after the malformed packet are not exactly one packet: "
+                       << proto::to_string(decoded.error());
+  auto* disconnect = std::get_if<proto::disconnect>(&*decoded);
+  ASSERT_TRUE(disconnect);
+  EXPECT_EQ(disconnect->reason, proto::reason_code::malformed_packet);
+
+  ASSERT_TRUE(events.wait([](const auto& v) { return has(v, lifecycle_event_type::connection_success, 2); }));
+  EXPECT_EQ(broker.connection_count(), 2U);
+}
+
+TEST_F(scripted_broker_fixture, server_topic_aliases_are_resolved_and_an_unknown_alias_is_a_protocol_error) {
+  scripted_broker broker;
+  auto& events = new_events();
+  auto c = config_for(broker, "c-alias");
+  c.session.topic_aliases.inbound_behavior = inbound_topic_alias_behavior::enabled;
+  c.session.topic_aliases.inbound_cache_max_size = 5;
+  auto client = connected(c, events);
+  auto rec = broker.record(0);
+  ASSERT_TRUE(rec.connect);
+  EXPECT_EQ(rec.connect->properties.topic_alias_maximum, 5);
+
+  auto& received = new_messages();
+  auto sub = subscribe(client, "a/#", proto::qos::at_most_once, received);
+  ASSERT_TRUE(sub.ok()) << sub.message;
+
+  auto conn = broker.connection_at(0);
+  auto first_pub = message("a/b", "one", proto::qos::at_most_once);
+  first_pub.properties.topic_alias = 1;
+  conn->send(first_pub);
+  auto second_pub = message("", "two", proto::qos::at_most_once);
+  second_pub.properties.topic_alias = 1;
+  conn->send(second_pub);
+
+  ASSERT_TRUE(received.wait_count(2));
+  auto got = received.items();
+  EXPECT_EQ(got[0].topic, "a/b");
+  EXPECT_EQ(got[0].payload.as_string_view(), "one");
+  EXPECT_EQ(got[1].topic, "a/b");
+  EXPECT_EQ(got[1].payload.as_string_view(), "two");
+
+  auto unknown = message("", "three", proto::qos::at_most_once);
+  unknown.properties.topic_alias = 3;
+  conn->send(unknown);
+  ASSERT_TRUE(events.wait([](const auto& v) { return has(v, lifecycle_event_type::disconnection); }));
+  auto d = first(events.items(), lifecycle_event_type::disconnection);
+  EXPECT_EQ(d.error, errc::protocol_error) << d.message;
+  ASSERT_TRUE(broker.wait_for_packet<proto::disconnect>(0));
+  auto disconnects = packets_of<proto::disconnect>(broker.record(0).received);
+  ASSERT_EQ(disconnects.size(), 1U);
+  EXPECT_EQ(disconnects[0].reason, proto::reason_code::protocol_error);
+  EXPECT_EQ(received.items().size(), 2U) << "the publish with an unknown alias was delivered";
+}
+
+TEST_F(scripted_broker_fixture, an_unacknowledged_publish_fails_with_ack_timeout_and_the_connection_stays) {
+  scripted_broker broker;
+  broker.acknowledge_publishes(false);
+  auto& events = new_events();
+  auto c = config_for(broker, "c-acktimeout");
+  c.session.ack_timeout = 1s;
+  auto client = connected(c, events);
+
+  auto r = request(client, message("ack/t", "never acked", proto::qos::at_least_once));
+  EXPECT_EQ(r.error, errc::ack_timeout) << r.message;
+  EXPECT_TRUE(std::holds_alternative<std::monostate>(r.ack));
+  EXPECT_EQ(count_of<proto::publish>(broker.record(0).received), 1U);
+
+  // Still the same connection: a SUBSCRIBE goes through on it.
+  auto& received = new_messages();
+  auto sub = subscribe(client, "ack/#", proto::qos::at_least_once, received);
+  EXPECT_TRUE(sub.ok()) << sub.message;
+  EXPECT_EQ(broker.connection_count(), 1U);
+  EXPECT_FALSE(broker.record(0).closed);
+  EXPECT_EQ(count_of<proto::subscribe>(broker.record(0).received), 1U);
+  EXPECT_EQ(count(events.items(), lifecycle_event_type::disconnection), 0U);
+}
+
+TEST_F(scripted_broker_fixture, a_3_1_1_client_connects_and_gets_its_puback) {
+  scripted_broker broker;
+  auto& events = new_events();
+  auto c = config_for(broker, "c-v311");
+  c.session.connect.version = proto::protocol_version::v3_1_1;
+  auto client = connected(c, events);
+  auto rec = broker.record(0);
+  ASSERT_TRUE(rec.connect);
+  EXPECT_EQ(rec.connect->version, proto::protocol_version::v3_1_1);
+  EXPECT_EQ(broker.connection_at(0)->version(), proto::protocol_version::v3_1_1);
+
+  auto r = request(client, message("v311/t", "hello", proto::qos::at_least_once));
+  ASSERT_TRUE(r.ok()) << r.message;
+  ASSERT_TRUE(std::holds_alternative<proto::puback>(r.ack));
+  EXPECT_EQ(std::get<proto::puback>(r.ack).reason, proto::reason_code::success);
+
+  auto pubs = packets_of<proto::publish>(broker.record(0).received);
+  ASSERT_EQ(pubs.size(), 1U);
+  EXPECT_EQ(pubs[0].topic, "v311/t");
+  EXPECT_EQ(pubs[0].payload.as_string_view(), "hello");
+  EXPECT_EQ(pubs[0].qos, proto::qos::at_least_once);
+  EXPECT_EQ(count_of<proto::puback>(broker.record(0).sent), 1U);
+}
