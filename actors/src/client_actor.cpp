@@ -35,6 +35,12 @@ struct client_state {
   operation_id next_operation = 1;
   std::uint32_t next_subscription_identifier = 1;
   std::optional<negotiated_settings> settings;
+  /// What the router holds, kept to rebuild a restarted router.
+  std::map<operation_id, std::pair<protocol::subscribe, message_handler>> routes;
+  message_handler fallback;
+  std::shared_ptr<std::vector<caf::actor>> stage_holder =
+      std::make_shared<std::vector<caf::actor>>();  // every stage spawned, for the final exit
+  std::size_t stage_restarts = 0;
   std::vector<lifecycle_listener_actor> listener_actors;
   std::vector<std::function<void(const lifecycle_event&)>> listener_callbacks;
   static inline const char* name = "iotactor.client";
@@ -71,6 +77,20 @@ operation_id new_operation(client_pointer self) {
   return self->state.next_operation++;
 }
 
+/// Mirrors the router's unroute on the kept copy.
+void forget_routes(client_state& st, const protocol::unsubscribe& unsub) {
+  for (auto it = st.routes.begin(); it != st.routes.end();) {
+    auto& subs = it->second.first.subscriptions;
+    subs.erase(std::remove_if(subs.begin(), subs.end(),
+                              [&](const protocol::subscription& s) {
+                                return std::find(unsub.topic_filters.begin(), unsub.topic_filters.end(),
+                                                 s.topic_filter) != unsub.topic_filters.end();
+                              }),
+               subs.end());
+    it = subs.empty() ? st.routes.erase(it) : std::next(it);
+  }
+}
+
 void on_results(client_pointer self, result_batch& results) {
   auto& st = self->state;
   for (auto& r : results) {
@@ -85,8 +105,12 @@ void on_results(client_pointer self, result_batch& results) {
       protocol::unsubscribe drop;
       for (const auto& s : p.subscribe->subscriptions) drop.topic_filters.push_back(s.topic_filter);
       self->send(st.router, unroute_atom::value, drop);
+      st.routes.erase(r.id);
     }
-    if (p.unsubscribe && r.ok()) self->send(st.router, unroute_atom::value, *p.unsubscribe);
+    if (p.unsubscribe && r.ok()) {
+      self->send(st.router, unroute_atom::value, *p.unsubscribe);
+      forget_routes(st, *p.unsubscribe);
+    }
     if (p.has_promise)
       p.promise.deliver(std::move(r));
     else if (p.callback)
@@ -168,6 +192,7 @@ void do_subscribe(client_pointer self, operation_id id, protocol::subscribe&& su
         st.next_subscription_identifier % protocol::max_variable_byte_integer + 1;
   }
   st.pending[id].subscribe = sub;
+  st.routes[id] = {sub, handler};
   self->send(st.router, route_atom::value, id, sub, std::move(handler));
   subscribe_operation op;
   op.id = id;
@@ -183,24 +208,84 @@ void do_unsubscribe(client_pointer self, operation_id id, protocol::unsubscribe&
   submit(self, std::move(op));
 }
 
+void spawn_router_stage(client_pointer self) {
+  auto& st = self->state;
+  st.router = spawn_router(self->system());
+  self->monitor(st.router);
+  st.stage_holder->push_back(caf::actor_cast<caf::actor>(st.router));
+  for (const auto& [id, route] : st.routes) self->send(st.router, route_atom::value, id, route.first, route.second);
+  if (!st.fallback.empty()) self->send(st.router, st.fallback);
+}
+
+void spawn_session_and_queue(client_pointer self) {
+  auto& st = self->state;
+  auto me = caf::actor_cast<client_actor>(self);
+  st.session = spawn_session(self->system(), st.config.session, me, st.router);
+  st.queue = spawn_offline_queue(self->system(), st.config.offline_queue, st.config.session.connect.version,
+                                 st.session, me);
+  self->send(st.session, attach_atom::value, st.queue);
+  self->monitor(st.session);
+  self->monitor(st.queue);
+  st.stage_holder->push_back(caf::actor_cast<caf::actor>(st.session));
+  st.stage_holder->push_back(caf::actor_cast<caf::actor>(st.queue));
+}
+
+/// A stage died with an error: restart it (and what depends on it), fail what it held, report it.
+void on_stage_down(client_pointer self, caf::down_msg& dm) {
+  auto& st = self->state;
+  const bool router = dm.source == st.router.address();
+  const bool session = dm.source == st.session.address();
+  const bool queue = dm.source == st.queue.address();
+  if (!router && !session && !queue) return;
+  std::string stage = router ? "router" : session ? "session" : "offline queue";
+  std::string why = "the " + stage + " stage failed (" + self->system().render(dm.reason) + ") and was restarted";
+  ++st.stage_restarts;
+  if (router) {
+    // The connection is unaffected: the routes are rebuilt and the restart is counted in the statistics.
+    spawn_router_stage(self);
+    self->send(st.session, attach_atom::value, st.router);
+    return;
+  }
+  // The session or the queue: their operations are gone. Fail them, restart both, reconnect.
+  result_batch failed;
+  for (auto& [id, pending] : st.pending) {
+    operation_result r;
+    r.id = id;
+    r.error = errc::stage_failed;
+    r.message = why;
+    failed.push_back(std::move(r));
+  }
+  on_results(self, failed);
+  for (const auto& stage_handle : {caf::actor_cast<caf::actor>(st.session), caf::actor_cast<caf::actor>(st.queue)})
+    if (stage_handle && stage_handle.address() != dm.source) {
+      self->demonitor(stage_handle);
+      caf::anon_send_exit(stage_handle, caf::exit_reason::user_shutdown);
+    }
+  if (*st.codec) self->send(*st.codec, shutdown_atom::value);
+  spawn_session_and_queue(self);
+  if (st.current == phase::connected || st.current == phase::connecting) {
+    connection_close close;
+    close.error = make_error_code(errc::stage_failed);
+    close.message = why;
+    on_offline(self, close);  // reports disconnection or failure, then reconnects with backoff
+  }
+}
+
 client_actor::behavior_type client_fn(client_pointer self, client_config config) {
   auto& init = self->state;
   auto seed = config.jitter_seed != 0 ? config.jitter_seed : std::random_device{}();
   init.backoff.emplace(config.reconnect, seed);
   if (!config.io) config.io = std::make_shared<io_runtime>(1);
   init.config = std::move(config);
-  auto me = caf::actor_cast<client_actor>(self);
-  init.router = spawn_router(self->system());
-  init.session = spawn_session(self->system(), init.config.session, me, init.router);
-  init.queue = spawn_offline_queue(self->system(), init.config.offline_queue,
-                                   init.config.session.connect.version, init.session, me);
-  self->send(init.session, attach_atom::value, init.queue);
-  // The stages live and die with the client. The state is gone when attachables run: capture the handles.
-  self->attach_functor([session = init.session, queue = init.queue, router = init.router,
-                        codec = init.codec](const caf::error&) {
-    for (const auto& stage : {caf::actor_cast<caf::actor>(session), caf::actor_cast<caf::actor>(queue),
-                              caf::actor_cast<caf::actor>(router), caf::actor_cast<caf::actor>(*codec)})
+  spawn_router_stage(self);
+  spawn_session_and_queue(self);
+  self->set_down_handler([self](caf::down_msg& dm) { on_stage_down(self, dm); });
+  // The stages live and die with the client. The state is gone when attachables run: the functor keeps the
+  // shared list of every stage spawned (restarts add to it).
+  self->attach_functor([stages = init.stage_holder, codec = init.codec](const caf::error&) {
+    for (const auto& stage : *stages)
       if (stage) caf::anon_send_exit(stage, caf::exit_reason::user_shutdown);
+    if (*codec) caf::anon_send_exit(*codec, caf::exit_reason::user_shutdown);
   });
   return {
       [self](publish_atom, protocol::publish& p) -> caf::result<operation_result> {
@@ -259,7 +344,15 @@ client_actor::behavior_type client_fn(client_pointer self, client_config config)
         if (st.current == phase::stopped) attempt(self);
       },
       [self](stop_atom, bool send_disconnect) { stop(self, send_disconnect); },
-      [self](message_handler& fallback) { self->send(self->state.router, std::move(fallback)); },
+      [self](message_handler& fallback) {
+        self->state.fallback = fallback;
+        self->send(self->state.router, std::move(fallback));
+      },
+      [self](stages_atom) -> caf::result<caf::actor, caf::actor, caf::actor> {
+        auto& st = self->state;
+        return {caf::actor_cast<caf::actor>(st.session), caf::actor_cast<caf::actor>(st.queue),
+                caf::actor_cast<caf::actor>(st.router)};
+      },
       [self](listen_atom, lifecycle_listener_actor& listener) {
         self->state.listener_actors.push_back(std::move(listener));
       },
@@ -282,8 +375,9 @@ client_actor::behavior_type client_fn(client_pointer self, client_config config)
                             stats->incomplete_operation_size = stats->unacked_operation_size + bytes;
                             self->request(self->state.router, std::chrono::seconds(10), stats_atom::value)
                                 .then(
-                                    [rp, stats](std::size_t unmatched) mutable {
+                                    [self, rp, stats](std::size_t unmatched) mutable {
                                       stats->unmatched_publishes = unmatched;
+                                  stats->stage_restarts = self->state.stage_restarts;
                                       rp.deliver(*stats);
                                     },
                                     [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });

@@ -51,6 +51,8 @@ std::string_view to_string(errc e) noexcept {
       return "not supported in MQTT 3.1.1";
     case errc::client_stopped:
       return "client stopped";
+    case errc::stage_failed:
+      return "a pipeline stage failed and was restarted";
   }
   return "unknown iotactor error";
 }

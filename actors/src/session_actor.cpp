@@ -54,18 +54,21 @@ void apply(session_pointer self, const client_actor& client, const router_actor&
 }
 
 session_actor::behavior_type session_fn(session_pointer self, session_options options, client_actor client,
-                                        router_actor router) {
+                                        router_actor initial_router) {
   self->state.session.emplace(std::move(options));
+  // The router may be restarted: handlers read the current one through this shared slot.
+  auto router_slot = std::make_shared<router_actor>(std::move(initial_router));
   return {
-      [self, client, router](attach_atom, codec_actor codec) {
+      [router_slot](attach_atom, router_actor& router) { *router_slot = std::move(router); },
+      [self, client, router_slot](attach_atom, codec_actor codec) {
         auto& st = self->state;
         if (st.codec) st.session->on_connection_lost(st.fx);  // a stale connection: forget it first
         st.codec = std::move(codec);
         st.session->start_connection(clock_type::now(), st.fx);
-        apply(self, client, router);
+        apply(self, client, *router_slot);
       },
       [self](attach_atom, offline_queue_actor queue) { self->state.queue = std::move(queue); },
-      [self, client, router](packets_atom, packet_batch& packets) {
+      [self, client, router_slot](packets_atom, packet_batch& packets) {
         auto& st = self->state;
         if (!st.codec || self->current_sender() != st.codec.address()) return;  // from a connection gone by
         auto now = clock_type::now();
@@ -73,9 +76,9 @@ session_actor::behavior_type session_fn(session_pointer self, session_options op
           st.session->on_packet(std::move(p), now, st.fx);
           if (st.fx.close) break;
         }
-        apply(self, client, router);
+        apply(self, client, *router_slot);
       },
-      [self, client, router](down_atom, failure& why) {
+      [self, client, router_slot](down_atom, failure& why) {
         auto& st = self->state;
         if (!st.codec || self->current_sender() != st.codec.address()) return;
         st.codec = nullptr;
@@ -84,22 +87,22 @@ session_actor::behavior_type session_fn(session_pointer self, session_options op
         close.error = make_error_code(why.code);
         close.message = std::move(why.message);
         st.fx.close = std::move(close);
-        apply(self, client, router);
+        apply(self, client, *router_slot);
       },
-      [self, client, router](submit_atom, operation_batch& ops) {
+      [self, client, router_slot](submit_atom, operation_batch& ops) {
         auto& st = self->state;
         auto now = clock_type::now();
         for (auto& op : ops) st.session->submit(std::move(op), now, st.fx);
-        apply(self, client, router);
+        apply(self, client, *router_slot);
       },
-      [self, client, router](timer_atom, std::uint64_t generation) {
+      [self, client, router_slot](timer_atom, std::uint64_t generation) {
         auto& st = self->state;
         if (generation != st.timer_generation) return;  // a timer that was replaced
         st.timer_at.reset();
         st.session->on_timer(clock_type::now(), st.fx);
-        apply(self, client, router);
+        apply(self, client, *router_slot);
       },
-      [self, client, router](stop_atom, bool send_disconnect) {
+      [self, client, router_slot](stop_atom, bool send_disconnect) {
         auto& st = self->state;
         if (st.codec && send_disconnect && st.session->connected())
           self->send(st.codec, packets_atom::value, packet_batch{protocol::disconnect{}});
@@ -111,7 +114,7 @@ session_actor::behavior_type session_fn(session_pointer self, session_options op
           close.message = "the client was stopped";
           st.fx.close = std::move(close);
         }
-        apply(self, client, router);
+        apply(self, client, *router_slot);
       },
       [self](stats_atom) { return self->state.session->unacked(); },
   };

@@ -12,7 +12,7 @@ TEST(errc, converts_to_std_error_code_in_the_iotactor_category) {
 }
 
 TEST(errc, every_code_has_a_name) {
-  for (int v = 1; v <= static_cast<int>(iotactor::errc::client_stopped); ++v)
+  for (int v = 1; v <= static_cast<int>(iotactor::errc::stage_failed); ++v)
     EXPECT_NE(to_string(static_cast<iotactor::errc>(v)), "unknown iotactor error") << v;
 }
 

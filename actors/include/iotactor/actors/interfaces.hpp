@@ -63,6 +63,7 @@ using listen_atom = caf::atom_constant<caf::atom("mqtt_lsn")>;
 using message_atom = caf::atom_constant<caf::atom("mqtt_msg")>;
 using event_atom = caf::atom_constant<caf::atom("mqtt_event")>;
 using settings_atom = caf::atom_constant<caf::atom("mqtt_sets")>;
+using stages_atom = caf::atom_constant<caf::atom("mqtt_stgs")>;
 
 /// Receives the messages of one subscription (or the default handler).
 using message_handler_actor = caf::typed_actor<caf::reacts_to<message_atom, protocol::publish>>;
@@ -106,16 +107,6 @@ using offline_queue_actor = caf::typed_actor<
     caf::reacts_to<credit_atom, std::uint32_t>, caf::reacts_to<stop_atom, bool>,
     caf::replies_to<stats_atom>::with<std::size_t, std::size_t>>;  // count, bytes
 
-/// The MQTT session: outlives connections.
-using session_actor = caf::typed_actor<
-    caf::reacts_to<attach_atom, codec_actor>,          // a transport is up: send CONNECT through this codec
-    caf::reacts_to<attach_atom, offline_queue_actor>,  // the queue to hand operations back to
-    caf::reacts_to<packets_atom, packet_batch>,        // decoded packets
-    caf::reacts_to<down_atom, failure>,                // the current connection ended
-    caf::reacts_to<submit_atom, operation_batch>, caf::reacts_to<timer_atom, std::uint64_t>,
-    caf::reacts_to<stop_atom, bool>,  // true: send DISCONNECT first
-    caf::replies_to<stats_atom>::with<unacked_statistics>>;
-
 /// The subscription table: routes inbound publishes to their handlers.
 using router_actor =
     caf::typed_actor<caf::reacts_to<route_atom, operation_id, protocol::subscribe, message_handler>,
@@ -123,6 +114,17 @@ using router_actor =
                      caf::reacts_to<deliver_atom, publish_batch>,
                      caf::reacts_to<message_handler>,  // the default handler for unmatched messages
                      caf::replies_to<stats_atom>::with<std::size_t>>;  // unmatched publishes so far
+
+/// The MQTT session: outlives connections.
+using session_actor = caf::typed_actor<
+    caf::reacts_to<attach_atom, codec_actor>,          // a transport is up: send CONNECT through this codec
+    caf::reacts_to<attach_atom, offline_queue_actor>,  // the queue to hand operations back to
+    caf::reacts_to<attach_atom, router_actor>,         // a restarted router
+    caf::reacts_to<packets_atom, packet_batch>,        // decoded packets
+    caf::reacts_to<down_atom, failure>,                // the current connection ended
+    caf::reacts_to<submit_atom, operation_batch>, caf::reacts_to<timer_atom, std::uint64_t>,
+    caf::reacts_to<stop_atom, bool>,  // true: send DISCONNECT first
+    caf::replies_to<stats_atom>::with<unacked_statistics>>;
 
 /// The client: the supervisor of the stages, and the interface users talk to.
 using client_actor = caf::typed_actor<
@@ -141,6 +143,8 @@ using client_actor = caf::typed_actor<
     caf::reacts_to<listen_atom, std::function<void(const lifecycle_event&)>>,
     caf::replies_to<stats_atom>::with<client_statistics>,
     caf::replies_to<settings_atom>::with<negotiated_settings>,
+    // diagnostics: the current session, offline queue and router (they change when a stage is restarted)
+    caf::replies_to<stages_atom>::with<caf::actor, caf::actor, caf::actor>,
     // from the stages
     caf::reacts_to<done_atom, result_batch>, caf::reacts_to<online_atom, connection_success>,
     caf::reacts_to<offline_atom, connection_close>, caf::reacts_to<retry_atom, std::uint64_t>>;

@@ -43,6 +43,8 @@ struct client_statistics {
   std::size_t unacked_operation_size = 0;
   /// Inbound publishes that matched no subscription (and went to the default handler if one is set).
   std::size_t unmatched_publishes = 0;
+  /// Stages that failed and were restarted (a session or queue restart also ends the connection).
+  std::size_t stage_restarts = 0;
 };
 
 }  // namespace iotactor
