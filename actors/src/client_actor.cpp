@@ -174,10 +174,12 @@ pending_operation& track(client_pointer self, operation_id id) {
   return self->state.pending[id];
 }
 
-void do_publish(client_pointer self, operation_id id, protocol::publish&& p) {
+void do_publish(client_pointer self, operation_id id, protocol::publish&& p,
+                std::optional<std::chrono::seconds> ack_timeout = std::nullopt) {
   publish_operation op;
   op.id = id;
   op.packet = std::move(p);
+  op.ack_timeout = ack_timeout;
   submit(self, std::move(op));
 }
 
@@ -296,6 +298,20 @@ client_actor::behavior_type client_fn(client_pointer self, client_config config)
         auto rp = pending.promise;
         do_publish(self, id, std::move(p));
         return rp;
+      },
+      [self](publish_atom, protocol::publish& p, caf::timespan ack_timeout) -> caf::result<operation_result> {
+        auto id = new_operation(self);
+        auto& pending = track(self, id);
+        pending.promise = self->make_response_promise<operation_result>();
+        pending.has_promise = true;
+        auto rp = pending.promise;
+        do_publish(self, id, std::move(p), std::chrono::duration_cast<std::chrono::seconds>(ack_timeout));
+        return rp;
+      },
+      [self](publish_atom, protocol::publish& p, caf::timespan ack_timeout, completion_callback& done) {
+        auto id = new_operation(self);
+        track(self, id).callback = std::move(done);
+        do_publish(self, id, std::move(p), std::chrono::duration_cast<std::chrono::seconds>(ack_timeout));
       },
       [self](publish_atom, protocol::publish& p, completion_callback& done) {
         auto id = new_operation(self);

@@ -69,6 +69,12 @@ std::future<operation_result> client::publish(protocol::publish p) {
   return std::move(future);
 }
 
+std::future<operation_result> client::publish(protocol::publish p, std::chrono::seconds ack_timeout) {
+  auto [future, done] = impl::promised();
+  caf::anon_send(impl_->actor, publish_atom::value, std::move(p), caf::timespan{ack_timeout}, std::move(done));
+  return std::move(future);
+}
+
 void client::publish(protocol::publish p, result_callback done) {
   auto d = impl_->dispatcher;
   completion_callback relay = [d, done = std::move(done)](operation_result&& r) {

@@ -534,6 +534,23 @@ TEST_F(scripted_broker_fixture, an_unacknowledged_publish_fails_with_ack_timeout
   EXPECT_EQ(count(events.items(), lifecycle_event_type::disconnection), 0U);
 }
 
+TEST_F(scripted_broker_fixture, a_per_operation_ack_timeout_overrides_the_clients) {
+  scripted_broker broker;
+  broker.acknowledge_publishes(false);
+  auto& events = new_events();
+  auto c = config_for(broker, "c-op-acktimeout");
+  c.session.ack_timeout = 600s;  // the client's: far longer than the test
+  auto client = connected(c, events);
+  caf::scoped_actor self{*sys};
+  operation_result r;
+  self->request(client, deadline, publish_atom::value, message("ack/op", "x", proto::qos::at_least_once),
+                caf::timespan{std::chrono::seconds(1)})
+      .receive([&](operation_result& out) { r = std::move(out); },
+               [&](caf::error& err) { ADD_FAILURE() << sys->render(err); });
+  EXPECT_EQ(r.error, errc::ack_timeout) << r.message;
+  EXPECT_EQ(count_of<proto::publish>(broker.record(0).received), 1U);
+}
+
 TEST_F(scripted_broker_fixture, a_3_1_1_client_connects_and_gets_its_puback) {
   scripted_broker broker;
   auto& events = new_events();

@@ -45,6 +45,8 @@ class client {
   void stop(bool send_disconnect = true);
 
   std::future<operation_result> publish(protocol::publish p);
+  /// With this operation's own ack timeout instead of the client's (0 waits for ever).
+  std::future<operation_result> publish(protocol::publish p, std::chrono::seconds ack_timeout);
   void publish(protocol::publish p, result_callback done);
 
   /// The handler receives the messages of this subscription; without one, they go to the

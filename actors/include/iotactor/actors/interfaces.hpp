@@ -129,11 +129,14 @@ using session_actor = caf::typed_actor<
 /// The client: the supervisor of the stages, and the interface users talk to.
 using client_actor = caf::typed_actor<
     caf::replies_to<publish_atom, protocol::publish>::with<operation_result>,
+    // with this operation's own ack timeout (0 waits for ever)
+    caf::replies_to<publish_atom, protocol::publish, caf::timespan>::with<operation_result>,
     caf::reacts_to<post_atom, protocol::publish>,  // fire and forget: no result message
     caf::replies_to<subscribe_atom, protocol::subscribe, message_handler>::with<operation_result>,
     caf::replies_to<unsubscribe_atom, protocol::unsubscribe>::with<operation_result>,
     // the same three with a completion callback instead of a response message
     caf::reacts_to<publish_atom, protocol::publish, completion_callback>,
+    caf::reacts_to<publish_atom, protocol::publish, caf::timespan, completion_callback>,
     caf::reacts_to<subscribe_atom, protocol::subscribe, message_handler, completion_callback>,
     caf::reacts_to<unsubscribe_atom, protocol::unsubscribe, completion_callback>, caf::reacts_to<start_atom>,
     caf::reacts_to<stop_atom, bool>,
