@@ -193,6 +193,10 @@ class asio_transport final : public transport, public std::enable_shared_from_th
         return report_down(errc::connection_closed, "the server closed the connection");
       if (ec == asio::error::operation_aborted)
         return report_down(errc::connection_closed, "the connection was closed");
+      if (ec.category() ==
+          asio::error::get_ssl_category())  // e.g. TLS 1.3 "certificate required" after the handshake
+        return report_down(errc::tls_failure,
+                           "TLS error from " + endpoint_name(options_) + ": " + ec.message());
       return report_down(errc::io_error,
                          "reading from " + endpoint_name(options_) + " failed: " + ec.message());
     }
@@ -220,6 +224,9 @@ class asio_transport final : public transport, public std::enable_shared_from_th
   void on_written(const error_code& ec) {
     writing_ = false;
     in_flight_.clear();
+    if (ec && ec.category() == asio::error::get_ssl_category())
+      return report_down(errc::tls_failure,
+                         "TLS error writing to " + endpoint_name(options_) + ": " + ec.message());
     if (ec)
       return report_down(errc::io_error,
                          "writing to " + endpoint_name(options_) + " failed: " + ec.message());
