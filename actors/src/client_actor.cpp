@@ -215,7 +215,8 @@ void spawn_router_stage(client_pointer self) {
   st.router = spawn_router(self->system());
   self->monitor(st.router);
   st.stage_holder->push_back(caf::actor_cast<caf::actor>(st.router));
-  for (const auto& [id, route] : st.routes) self->send(st.router, route_atom::value, id, route.first, route.second);
+  for (const auto& [id, route] : st.routes)
+    self->send(st.router, route_atom::value, id, route.first, route.second);
   if (!st.fallback.empty()) self->send(st.router, st.fallback);
 }
 
@@ -240,7 +241,8 @@ void on_stage_down(client_pointer self, caf::down_msg& dm) {
   const bool queue = dm.source == st.queue.address();
   if (!router && !session && !queue) return;
   std::string stage = router ? "router" : session ? "session" : "offline queue";
-  std::string why = "the " + stage + " stage failed (" + self->system().render(dm.reason) + ") and was restarted";
+  std::string why =
+      "the " + stage + " stage failed (" + self->system().render(dm.reason) + ") and was restarted";
   ++st.stage_restarts;
   if (router) {
     // The connection is unaffected: the routes are rebuilt and the restart is counted in the statistics.
@@ -258,7 +260,8 @@ void on_stage_down(client_pointer self, caf::down_msg& dm) {
     failed.push_back(std::move(r));
   }
   on_results(self, failed);
-  for (const auto& stage_handle : {caf::actor_cast<caf::actor>(st.session), caf::actor_cast<caf::actor>(st.queue)})
+  for (const auto& stage_handle :
+       {caf::actor_cast<caf::actor>(st.session), caf::actor_cast<caf::actor>(st.queue)})
     if (stage_handle && stage_handle.address() != dm.source) {
       self->demonitor(stage_handle);
       caf::anon_send_exit(stage_handle, caf::exit_reason::user_shutdown);
@@ -393,10 +396,14 @@ client_actor::behavior_type client_fn(client_pointer self, client_config config)
                                 .then(
                                     [self, rp, stats](std::size_t unmatched) mutable {
                                       stats->unmatched_publishes = unmatched;
-                                  stats->stage_restarts = self->state.stage_restarts;
+                                      stats->stage_restarts = self->state.stage_restarts;
                                       rp.deliver(*stats);
                                     },
-                                    [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+                                    [self, rp, stats](caf::error&) mutable {
+                                      // The router is being restarted: report without its count.
+                                      stats->stage_restarts = self->state.stage_restarts;
+                                      rp.deliver(*stats);
+                                    });
                           },
                           [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
                 },
