@@ -31,12 +31,20 @@ struct client_state {
   offline_queue_actor queue;
   router_actor router;
   std::shared_ptr<codec_actor> codec = std::make_shared<codec_actor>();  // of the current attempt
+  caf::actor_addr attempt_codec;  // the codec of the latest attempt, alive or not
+  bool attempt_codec_gone = true;
+  bool stopped_pending = false;  // stopped is emitted once the latest codec has flushed and ended
   std::map<operation_id, pending_operation> pending;
   operation_id next_operation = 1;
   std::uint32_t next_subscription_identifier = 1;
   std::optional<negotiated_settings> settings;
   /// What the router holds, kept to rebuild a restarted router.
-  std::map<operation_id, std::pair<protocol::subscribe, message_handler>> routes;
+  struct kept_route {
+    protocol::subscribe subscribe;
+    message_handler handler;
+    bool internal_identifier;
+  };
+  std::map<operation_id, kept_route> routes;
   message_handler fallback;
   std::shared_ptr<std::vector<caf::actor>> stage_holder =
       std::make_shared<std::vector<caf::actor>>();  // every stage spawned, for the final exit
@@ -67,6 +75,9 @@ void attempt(client_pointer self) {
   *st.codec = spawn_codec(self->system(), st.config.io, st.config.connection, st.session,
                           caf::actor_cast<client_actor>(self), connect.version,
                           connect.properties.maximum_packet_size.value_or(protocol::max_packet_size));
+  self->monitor(*st.codec);
+  st.attempt_codec = st.codec->address();
+  st.attempt_codec_gone = false;
 }
 
 void submit(client_pointer self, operation op) {
@@ -80,7 +91,7 @@ operation_id new_operation(client_pointer self) {
 /// Mirrors the router's unroute on the kept copy.
 void forget_routes(client_state& st, const protocol::unsubscribe& unsub) {
   for (auto it = st.routes.begin(); it != st.routes.end();) {
-    auto& subs = it->second.first.subscriptions;
+    auto& subs = it->second.subscribe.subscriptions;
     subs.erase(std::remove_if(subs.begin(), subs.end(),
                               [&](const protocol::subscription& s) {
                                 return std::find(unsub.topic_filters.begin(), unsub.topic_filters.end(),
@@ -137,7 +148,11 @@ void on_offline(client_pointer self, connection_close& close) {
   emit(self, e);
   if (!st.running) {
     st.current = phase::stopped;
-    emit(self, lifecycle_event_type::stopped);
+    // The DISCONNECT and everything before it are written once the codec has ended: report stopped then.
+    if (st.attempt_codec_gone)
+      emit(self, lifecycle_event_type::stopped);
+    else
+      st.stopped_pending = true;
     return;
   }
   st.current = phase::waiting_to_retry;
@@ -187,15 +202,17 @@ void do_subscribe(client_pointer self, operation_id id, protocol::subscribe&& su
                   message_handler&& handler) {
   auto& st = self->state;
   // Subscription identifiers make routing exact; use them when this server offers them.
+  bool internal_identifier = false;
   if (st.config.session.connect.version == protocol::protocol_version::v5 && st.settings &&
       st.settings->subscription_identifiers_available && !sub.properties.subscription_identifier) {
+    internal_identifier = true;
     sub.properties.subscription_identifier = st.next_subscription_identifier;
     st.next_subscription_identifier =
         st.next_subscription_identifier % protocol::max_variable_byte_integer + 1;
   }
   st.pending[id].subscribe = sub;
-  st.routes[id] = {sub, handler};
-  self->send(st.router, route_atom::value, id, sub, std::move(handler));
+  st.routes[id] = {sub, handler, internal_identifier};
+  self->send(st.router, route_atom::value, id, sub, std::move(handler), internal_identifier);
   subscribe_operation op;
   op.id = id;
   op.packet = std::move(sub);
@@ -216,7 +233,7 @@ void spawn_router_stage(client_pointer self) {
   self->monitor(st.router);
   st.stage_holder->push_back(caf::actor_cast<caf::actor>(st.router));
   for (const auto& [id, route] : st.routes)
-    self->send(st.router, route_atom::value, id, route.first, route.second);
+    self->send(st.router, route_atom::value, id, route.subscribe, route.handler, route.internal_identifier);
   if (!st.fallback.empty()) self->send(st.router, st.fallback);
 }
 
@@ -236,6 +253,14 @@ void spawn_session_and_queue(client_pointer self) {
 /// A stage died with an error: restart it (and what depends on it), fail what it held, report it.
 void on_stage_down(client_pointer self, caf::down_msg& dm) {
   auto& st = self->state;
+  if (dm.source == st.attempt_codec) {
+    st.attempt_codec_gone = true;
+    if (st.stopped_pending) {
+      st.stopped_pending = false;
+      emit(self, lifecycle_event_type::stopped);
+    }
+    return;
+  }
   const bool router = dm.source == st.router.address();
   const bool session = dm.source == st.session.address();
   const bool queue = dm.source == st.queue.address();
@@ -280,7 +305,7 @@ client_actor::behavior_type client_fn(client_pointer self, client_config config)
   auto& init = self->state;
   auto seed = config.jitter_seed != 0 ? config.jitter_seed : std::random_device{}();
   init.backoff.emplace(config.reconnect, seed);
-  if (!config.io) config.io = std::make_shared<io_runtime>(1);
+  if (!config.io) config.io = io_runtime::shared();
   init.config = std::move(config);
   spawn_router_stage(self);
   spawn_session_and_queue(self);
@@ -359,6 +384,10 @@ client_actor::behavior_type client_fn(client_pointer self, client_config config)
       },
       [self](start_atom) {
         auto& st = self->state;
+        if (st.stopped_pending) {  // started again before the last connection finished closing
+          st.stopped_pending = false;
+          emit(self, lifecycle_event_type::stopped);
+        }
         st.running = true;
         if (st.current == phase::stopped) attempt(self);
       },

@@ -1,5 +1,7 @@
 // The plain C++ facade: a builder that fills a client_config, and a client that talks to the client actor.
 // Futures are fulfilled on the client actor's thread; user callbacks run on a dispatcher thread of their own.
+#include <condition_variable>
+#include <mutex>
 #include <stdexcept>
 
 #include "iotactor/actors/client.hpp"
@@ -25,8 +27,25 @@ struct client::impl {
   client_actor actor;
   caf::actor dispatcher;
   publish_received_callback on_publish;
+  // Whether the client is stopped, as its own lifecycle events say; the destructor waits for it.
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool stopped = true;
+
+  void set_stopped(bool value) {
+    std::lock_guard<std::mutex> guard(mutex);
+    stopped = value;
+    changed.notify_all();
+  }
 
   ~impl() {
+    // A graceful end: stop with DISCONNECT and let what is queued on the socket be written first.
+    std::unique_lock<std::mutex> lock(mutex);
+    if (!stopped) {
+      caf::anon_send(actor, stop_atom::value, true);
+      changed.wait_for(lock, std::chrono::seconds(5), [this] { return stopped; });
+    }
+    lock.unlock();
     caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(dispatcher, caf::exit_reason::user_shutdown);
     actor = nullptr;
@@ -56,6 +75,7 @@ client::client(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 client::~client() = default;
 
 void client::start() {
+  impl_->set_stopped(false);
   caf::anon_send(impl_->actor, start_atom::value);
 }
 
@@ -71,7 +91,8 @@ std::future<operation_result> client::publish(protocol::publish p) {
 
 std::future<operation_result> client::publish(protocol::publish p, std::chrono::seconds ack_timeout) {
   auto [future, done] = impl::promised();
-  caf::anon_send(impl_->actor, publish_atom::value, std::move(p), caf::timespan{ack_timeout}, std::move(done));
+  caf::anon_send(impl_->actor, publish_atom::value, std::move(p), caf::timespan{ack_timeout},
+                 std::move(done));
   return std::move(future);
 }
 
@@ -268,6 +289,11 @@ std::unique_ptr<client> client_builder::build() {
   auto spawned = spawn_client(*p->sys, *config_);
   if (!spawned) throw std::invalid_argument("iotactor client: " + p->sys->render(spawned.error()));
   p->actor = *spawned;
+  // Our own listener, on the client actor's thread: it only records whether the client is stopped.
+  caf::anon_send(p->actor, listen_atom::value,
+                 std::function<void(const lifecycle_event&)>([raw = p.get()](const lifecycle_event& e) {
+                   if (e.type == lifecycle_event_type::stopped) raw->set_stopped(true);
+                 }));
   if (on_any_event_ || !lifecycle_.empty()) {
     auto d = p->dispatcher;
     auto any = on_any_event_;

@@ -1,6 +1,7 @@
 // io_runtime: an io_context kept alive by a work guard and run by `threads` threads.
 #include "iotactor/actors/io_runtime.hpp"
 
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -24,6 +25,19 @@ io_runtime::~io_runtime() {
   impl_->guard.reset();
   impl_->context.stop();
   for (auto& t : impl_->threads) t.join();
+}
+
+std::shared_ptr<io_runtime> io_runtime::shared() {
+  // The one piece of process-wide state: ARCHITECTURE.md asks for one io_context serving every connection.
+  static std::mutex mutex;
+  static std::weak_ptr<io_runtime> current;
+  std::lock_guard<std::mutex> guard(mutex);
+  auto runtime = current.lock();
+  if (!runtime) {
+    runtime = std::make_shared<io_runtime>(1);
+    current = runtime;
+  }
+  return runtime;
 }
 
 boost::asio::io_context& io_runtime::context() noexcept {

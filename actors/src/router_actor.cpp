@@ -14,6 +14,7 @@ struct route {
   std::vector<std::string> filters;
   message_handler handler;
   std::optional<std::uint32_t> subscription_identifier;
+  bool identifier_is_internal = false;  // assigned by the client: the user never asked for it
 };
 
 struct router_state {
@@ -55,6 +56,19 @@ void deliver(router_pointer self, const protocol::publish& p) {
   if (st.matches.empty()) st.matcher.match(p.topic, st.matches);
   std::sort(st.matches.begin(), st.matches.end());
   st.matches.erase(std::unique(st.matches.begin(), st.matches.end()), st.matches.end());
+  // Identifiers the client assigned for its own routing are not the user's: deliver without them.
+  const protocol::publish* out = &p;
+  std::optional<protocol::publish> cleaned;
+  for (auto sid : p.properties.subscription_identifiers) {
+    auto it = st.by_subscription_identifier.find(sid);
+    if (it == st.by_subscription_identifier.end()) continue;
+    auto r = st.routes.find(it->second);
+    if (r == st.routes.end() || !r->second.identifier_is_internal) continue;
+    if (!cleaned) cleaned = p;
+    auto& ids = cleaned->properties.subscription_identifiers;
+    ids.erase(std::remove(ids.begin(), ids.end(), sid), ids.end());
+  }
+  if (cleaned) out = &*cleaned;
   std::unordered_set<caf::actor_addr> reached;  // an actor behind several subscriptions gets the message once
   bool any = false;
   for (auto id : st.matches) {
@@ -62,21 +76,23 @@ void deliver(router_pointer self, const protocol::publish& p) {
     if (it == st.routes.end()) continue;
     const auto& h = it->second.handler.empty() ? st.default_handler : it->second.handler;
     if (h.actor && !reached.insert(h.actor.address()).second) continue;
-    dispatch(self, h, p);
+    dispatch(self, h, *out);
     any = true;
   }
   if (any) return;
   ++st.unmatched;
-  if (!st.default_handler.empty()) dispatch(self, st.default_handler, p);
+  if (!st.default_handler.empty()) dispatch(self, st.default_handler, *out);
 }
 
 router_actor::behavior_type router_fn(router_pointer self, message_handler default_handler) {
   self->state.default_handler = std::move(default_handler);
   return {
-      [self](route_atom, operation_id id, const protocol::subscribe& sub, message_handler& handler) {
+      [self](route_atom, operation_id id, const protocol::subscribe& sub, message_handler& handler,
+             bool internal_identifier) {
         auto& st = self->state;
         route r;
         r.handler = std::move(handler);
+        r.identifier_is_internal = internal_identifier;
         r.subscription_identifier = sub.properties.subscription_identifier;
         for (const auto& s : sub.subscriptions) {
           // A new subscription to the same filter replaces the old one, as it does on the server.

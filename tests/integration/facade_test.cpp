@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "iotactor/actors/errc.hpp"
+#include "iotactor/actors/io_runtime.hpp"
 #include "iotactor/client.hpp"
 #include "support/mosquitto_fixture.hpp"
 
@@ -159,4 +160,15 @@ TEST(facade, a_publish_while_stopped_with_fail_all_fails_at_once) {
   auto result = r.get();
   EXPECT_EQ(result.error, errc::offline_queue_policy);
   EXPECT_NE(result.message.find("FAIL_ALL_ON_DISCONNECT"), std::string::npos) << result.message;
+}
+
+TEST(io_runtime_shared, clients_without_their_own_runtime_share_one_until_the_last_is_gone) {
+  auto a = iotactor::io_runtime::shared();
+  auto b = iotactor::io_runtime::shared();
+  EXPECT_EQ(a.get(), b.get());
+  EXPECT_EQ(a->threads(), 1U);
+  std::weak_ptr<iotactor::io_runtime> watch = a;
+  a.reset();
+  b.reset();
+  EXPECT_TRUE(watch.expired());
 }

@@ -21,8 +21,8 @@ struct client_config {
   session_options session;
   offline_queue_options offline_queue;
   backoff_options reconnect;
-  /// The io_runtime to run the connection on; share one between all clients of a process. When empty, the
-  /// client makes its own with one thread.
+  /// The io_runtime to run the connections on. When empty, the client uses io_runtime::shared(): one
+  /// io_context with one thread serving every client of the process that was given none.
   std::shared_ptr<io_runtime> io;
   /// Seeds the reconnect jitter; 0 picks a random seed.
   std::uint64_t jitter_seed = 0;

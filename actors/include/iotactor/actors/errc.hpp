@@ -32,7 +32,7 @@ enum class errc : std::uint8_t {
   not_supported_by_server,  // the CONNACK says the server does not offer this (QoS, retain, wildcards, ...)
   not_supported_in_3_1_1,   // an MQTT 5-only feature was asked of a 3.1.1 connection
   client_stopped,           // the operation was submitted to a stopped client that is not started again
-  stage_failed,  // a stage of the pipeline failed; it was restarted, and its operations failed
+  stage_failed,             // a stage of the pipeline failed; it was restarted, and its operations failed
 };
 
 std::string_view to_string(errc e) noexcept;

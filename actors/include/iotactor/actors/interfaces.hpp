@@ -109,7 +109,7 @@ using offline_queue_actor = caf::typed_actor<
 
 /// The subscription table: routes inbound publishes to their handlers.
 using router_actor =
-    caf::typed_actor<caf::reacts_to<route_atom, operation_id, protocol::subscribe, message_handler>,
+    caf::typed_actor<caf::reacts_to<route_atom, operation_id, protocol::subscribe, message_handler, bool>,
                      caf::reacts_to<unroute_atom, protocol::unsubscribe>,
                      caf::reacts_to<deliver_atom, publish_batch>,
                      caf::reacts_to<message_handler>,  // the default handler for unmatched messages

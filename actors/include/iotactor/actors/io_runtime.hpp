@@ -19,6 +19,10 @@ class io_runtime {
   io_runtime(const io_runtime&) = delete;
   io_runtime& operator=(const io_runtime&) = delete;
 
+  /// The process-wide runtime (one thread) that clients use when they are given none. It is made on first
+  /// use and destroyed with the last client holding it.
+  static std::shared_ptr<io_runtime> shared();
+
   boost::asio::io_context& context() noexcept;
   std::size_t threads() const noexcept;
 
