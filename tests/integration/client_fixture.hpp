@@ -101,17 +101,22 @@ struct client_fixture : ::testing::Test {
     sys = std::make_unique<caf::actor_system>(cfg);
   }
 
-  ~client_fixture() override {
+  ~client_fixture() override { shutdown(); }
+
+  /// Ends every client and waits for every actor; derived fixtures call it before their own logs go.
+  void shutdown() {
     for (auto& c : clients) caf::anon_send_exit(c, caf::exit_reason::user_shutdown);
     clients.clear();
-    sys.reset();  // waits for every actor
+    sys.reset();
   }
 
   event_log& new_events() { return event_logs.emplace_back(); }
   message_log& new_messages() { return message_logs.emplace_back(); }
   result_log& new_results() { return result_logs.emplace_back(); }
 
-  client_config config_for(const testing::mosquitto_broker& broker, std::string client_id) {
+  /// A client of this broker (mosquitto or scripted: anything with host() and port()), reconnecting fast.
+  template <class Broker>
+  client_config config_for(const Broker& broker, std::string client_id) {
     client_config c;
     c.connection.host = broker.host();
     c.connection.port = broker.port();

@@ -14,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include "client_fixture.hpp"
 #include "iotactor/actors/client.hpp"
 #include "iotactor/protocol/decoder.hpp"
 
@@ -27,156 +28,28 @@ using iotactor::testing::scripted_broker;
 
 namespace {
 
-constexpr auto deadline = 10s;
-
-/// Collects values from any thread; tests wait for a condition with a deadline, never a fixed sleep.
-template <class T>
-class collector {
- public:
-  void add(T value) {
-    std::lock_guard<std::mutex> guard(mutex_);
-    items_.push_back(std::move(value));
-    changed_.notify_all();
-  }
-
-  /// Waits until pred(items) holds; false at the deadline.
-  template <class Pred>
-  bool wait(Pred pred, std::chrono::milliseconds limit = deadline) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    return changed_.wait_for(lock, limit, [&] { return pred(items_); });
-  }
-
-  bool wait_count(std::size_t n, std::chrono::milliseconds limit = deadline) {
-    return wait([n](const std::vector<T>& v) { return v.size() >= n; }, limit);
-  }
-
-  std::vector<T> items() const {
-    std::lock_guard<std::mutex> guard(mutex_);
-    return items_;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::condition_variable changed_;
-  std::vector<T> items_;
-};
-
-using event_log = collector<lifecycle_event>;
-using message_log = collector<proto::publish>;
+using iotactor::integration::collector;
+using iotactor::integration::count;
+using iotactor::integration::deadline;
+using iotactor::integration::event_log;
+using iotactor::integration::has;
+using iotactor::integration::message_log;
 using result_log = collector<std::pair<int, operation_result>>;
-
-/// Local: iotactor::to_string(lifecycle_event_type) is declared in lifecycle.hpp but defined nowhere.
-const char* name_of(lifecycle_event_type t) {
-  switch (t) {
-    case lifecycle_event_type::attempting_connect:
-      return "attempting_connect";
-    case lifecycle_event_type::connection_success:
-      return "connection_success";
-    case lifecycle_event_type::connection_failure:
-      return "connection_failure";
-    case lifecycle_event_type::disconnection:
-      return "disconnection";
-    case lifecycle_event_type::stopped:
-      return "stopped";
-  }
-  return "?";
-}
-
-std::size_t count(const std::vector<lifecycle_event>& events, lifecycle_event_type t) {
-  return static_cast<std::size_t>(
-      std::count_if(events.begin(), events.end(), [t](const auto& e) { return e.type == t; }));
-}
-
-bool has(const std::vector<lifecycle_event>& events, lifecycle_event_type t, std::size_t n = 1) {
-  return count(events, t) >= n;
-}
 
 /// The first event of this type, or a default one (with the type attempting_connect) after a failure.
 lifecycle_event first(const std::vector<lifecycle_event>& events, lifecycle_event_type t) {
   auto it = std::find_if(events.begin(), events.end(), [t](const auto& e) { return e.type == t; });
   if (it != events.end()) return *it;
-  ADD_FAILURE() << "no " << name_of(t) << " event";
+  ADD_FAILURE() << "no " << to_string(t) << " event";
   return {};
 }
 
-struct scripted_broker_fixture : ::testing::Test {
-  // Logs outlive the clients that write into them: they are destroyed after the actor system.
-  std::deque<event_log> event_logs;
-  std::deque<message_log> message_logs;
-  std::deque<result_log> result_logs;
-  caf::actor_system_config cfg;
-  std::unique_ptr<caf::actor_system> sys;
-  std::shared_ptr<io_runtime> io = std::make_shared<io_runtime>(1);
-  std::vector<client_actor> clients;
+struct scripted_broker_fixture : iotactor::integration::client_fixture {
+  std::deque<result_log> tagged_logs;
 
-  scripted_broker_fixture() {
-    cfg.set("scheduler.max-threads", 2);
-    sys = std::make_unique<caf::actor_system>(cfg);
-  }
+  ~scripted_broker_fixture() override { shutdown(); }  // before the tagged logs go
 
-  ~scripted_broker_fixture() override {
-    for (auto& c : clients) caf::anon_send_exit(c, caf::exit_reason::user_shutdown);
-    clients.clear();
-    sys.reset();  // waits for every actor
-  }
-
-  event_log& new_events() { return event_logs.emplace_back(); }
-  message_log& new_messages() { return message_logs.emplace_back(); }
-  result_log& new_results() { return result_logs.emplace_back(); }
-
-  client_config config_for(const scripted_broker& broker, std::string client_id) {
-    client_config c;
-    c.connection.host = broker.host();
-    c.connection.port = broker.port();
-    c.session.connect.client_id = std::move(client_id);
-    c.session.connect.keep_alive = 60;
-    c.reconnect.min_reconnect_delay = 20ms;
-    c.reconnect.max_reconnect_delay = 200ms;
-    c.io = io;
-    return c;
-  }
-
-  client_actor start(client_config c, event_log& events) {
-    auto spawned = spawn_client(*sys, std::move(c));
-    EXPECT_TRUE(spawned) << sys->render(spawned.error());
-    auto client = *spawned;
-    clients.push_back(client);
-    caf::anon_send(
-        client, listen_atom::value,
-        std::function<void(const lifecycle_event&)>([&events](const lifecycle_event& e) { events.add(e); }));
-    caf::anon_send(client, start_atom::value);
-    return client;
-  }
-
-  client_actor connected(client_config c, event_log& events) {
-    auto client = start(std::move(c), events);
-    EXPECT_TRUE(events.wait([](const auto& v) { return has(v, lifecycle_event_type::connection_success); }))
-        << "no connection_success";
-    return client;
-  }
-
-  operation_result request(const client_actor& client, proto::publish p) {
-    caf::scoped_actor self{*sys};
-    operation_result out;
-    self->request(client, deadline, publish_atom::value, std::move(p))
-        .receive([&](operation_result& r) { out = std::move(r); },
-                 [&](caf::error& err) { ADD_FAILURE() << sys->render(err); });
-    return out;
-  }
-
-  operation_result subscribe(const client_actor& client, const std::string& filter, proto::qos q,
-                             message_log& log) {
-    proto::subscribe s;
-    s.subscriptions.push_back({filter, q, false, false, proto::retain_handling::send_on_subscribe});
-    caf::scoped_actor self{*sys};
-    operation_result out;
-    message_handler h;
-    h.callback = [&log](const proto::publish& p) { log.add(p); };
-    self->request(client, deadline, subscribe_atom::value, std::move(s), std::move(h))
-        .receive([&](operation_result& r) { out = std::move(r); },
-                 [&](caf::error& err) { ADD_FAILURE() << sys->render(err); });
-    return out;
-  }
+  result_log& new_results() { return tagged_logs.emplace_back(); }
 
   /// Publishes without waiting; the result lands in log as (tag, result).
   void publish_async(const client_actor& client, proto::publish p, int tag, result_log& log) {
@@ -187,13 +60,7 @@ struct scripted_broker_fixture : ::testing::Test {
   }
 };
 
-proto::publish message(std::string topic, std::string payload, proto::qos q) {
-  proto::publish p;
-  p.topic = std::move(topic);
-  p.payload = proto::shared_bytes(payload);
-  p.qos = q;
-  return p;
-}
+using iotactor::integration::message;
 
 proto::connack refusal(proto::reason_code reason) {
   proto::connack ack;
@@ -234,7 +101,7 @@ TEST_F(scripted_broker_fixture, refused_connacks_give_connection_failures_with_t
                                 t::connection_failure, t::attempting_connect, t::connection_failure,
                                 t::attempting_connect, t::connection_success};
   for (std::size_t i = 0; i < expected.size(); ++i)
-    EXPECT_EQ(all[i].type, expected[i]) << "event " << i << ": " << name_of(all[i].type);
+    EXPECT_EQ(all[i].type, expected[i]) << "event " << i << ": " << to_string(all[i].type);
 
   const std::vector<proto::reason_code> reasons{proto::reason_code::not_authorized,
                                                 proto::reason_code::client_identifier_not_valid,
