@@ -424,9 +424,9 @@ void session_state::send_publish(publish_operation&& op, time_point now, session
   if (p.retain && !settings_.retain_available)
     return fail(op, errc::not_supported_by_server, "the server does not support retained messages", fx);
   if (p.qos != proto::qos::at_most_once) {
-    if (quota_ == 0) return fx.requeue.push_back(std::move(op));
+    if (quota_ == 0) return void(fx.requeue.emplace_back(std::move(op)));
     auto id = packet_ids_.allocate();
-    if (!id) return fx.requeue.push_back(std::move(op));
+    if (!id) return void(fx.requeue.emplace_back(std::move(op)));
     p.packet_id = *id;
   }
   p.dup = false;

@@ -24,7 +24,7 @@ using boost::system::error_code;
 
 namespace {
 
-constexpr std::size_t read_buffer_size = 64 * 1024;
+constexpr std::size_t read_buffer_size = std::size_t{64} * 1024;
 
 std::string endpoint_name(const connection_options& o) {
   return o.host + ":" + std::to_string(o.port);
