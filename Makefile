@@ -62,7 +62,7 @@ format:
 	git ls-files '*.hpp' '*.cpp' | xargs clang-format -i
 
 tidy: build
-	git ls-files 'protocol/*.cpp' 'apps/*.cpp' | xargs clang-tidy -p $(BUILD) --quiet
+	git ls-files 'protocol/*.cpp' 'actors/*.cpp' 'apps/*.cpp' | xargs clang-tidy -p $(BUILD) --quiet
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) *.configure.log

@@ -44,6 +44,15 @@ lifecycle_event first(const std::vector<lifecycle_event>& events, lifecycle_even
   return {};
 }
 
+/// The n-th (0-based) event of this type.
+lifecycle_event first_of_type(const std::vector<lifecycle_event>& events, lifecycle_event_type t,
+                              std::size_t n) {
+  for (const auto& e : events)
+    if (e.type == t && n-- == 0) return e;
+  ADD_FAILURE() << "fewer " << to_string(t) << " events than expected";
+  return {};
+}
+
 struct scripted_broker_fixture : iotactor::integration::client_fixture {
   std::deque<result_log> tagged_logs;
 
@@ -416,6 +425,49 @@ TEST_F(scripted_broker_fixture, a_per_operation_ack_timeout_overrides_the_client
                [&](caf::error& err) { ADD_FAILURE() << sys->render(err); });
   EXPECT_EQ(r.error, errc::ack_timeout) << r.message;
   EXPECT_EQ(count_of<proto::publish>(broker.record(0).received), 1U);
+}
+
+TEST_F(scripted_broker_fixture,
+       a_rejoined_session_retransmits_the_unacknowledged_publish_with_dup_and_its_id) {
+  scripted_broker broker;
+  // The first connection swallows the PUBLISH and drops; the second says the session is still there.
+  broker.on_connect([](const proto::connect&, std::size_t index) -> std::optional<proto::connack> {
+    proto::connack ack;
+    ack.session_present = index > 0;
+    return ack;
+  });
+  broker.on_packet([](const proto::packet& p, scripted_broker::connection& conn) {
+    if (conn.index() == 0 && std::holds_alternative<proto::publish>(p)) {
+      conn.close();
+      return scripted_broker::reply::handled;
+    }
+    return scripted_broker::reply::automatic;
+  });
+  auto& events = new_events();
+  auto c = config_for(broker, "c-rejoin");
+  c.session.session_behavior = client_session_behavior::rejoin_always;
+  c.session.connect.properties.session_expiry_interval = 600;
+  auto client = connected(c, events);
+  auto& results = new_results();
+  publish_async(client, message("rejoin/t", "once", proto::qos::at_least_once), 1, results);
+  ASSERT_TRUE(results.wait_count(1));
+  auto r = results.items()[0].second;
+  ASSERT_TRUE(r.ok()) << r.message;
+  EXPECT_EQ(std::get<proto::puback>(r.ack).reason, proto::reason_code::success);
+
+  auto first = packets_of<proto::publish>(broker.record(0).received);
+  auto second = packets_of<proto::publish>(broker.record(1).received);
+  ASSERT_EQ(first.size(), 1U);
+  ASSERT_EQ(second.size(), 1U);
+  EXPECT_FALSE(first[0].dup);
+  EXPECT_TRUE(second[0].dup);
+  EXPECT_EQ(second[0].packet_id, first[0].packet_id);
+  EXPECT_EQ(second[0].topic, "rejoin/t");
+  EXPECT_EQ(second[0].payload.as_string_view(), "once");
+  EXPECT_FALSE(broker.record(1).connect->clean_start);
+  auto success = first_of_type(events.items(), lifecycle_event_type::connection_success, 1);
+  ASSERT_TRUE(success.settings);
+  EXPECT_TRUE(success.settings->rejoined_session);
 }
 
 TEST_F(scripted_broker_fixture, a_3_1_1_client_connects_and_gets_its_puback) {
