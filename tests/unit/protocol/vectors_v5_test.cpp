@@ -23,6 +23,7 @@
 #include <gtest/gtest.h>
 
 #include "iotactor/protocol.hpp"
+#include "vector_support.hpp"
 
 using namespace iotactor::protocol;  // NOLINT(google-build-using-namespace)
 
@@ -30,35 +31,11 @@ namespace {
 
 namespace mqtt = iotactor::protocol;
 
-struct v5_vector {
-  std::string name;
-  bytes wire;
-  packet model;
-};
-
-void PrintTo(const v5_vector& v, std::ostream* os) {
-  *os << v.name;
-}
-
-std::string hex_of(const bytes& b) {
-  std::ostringstream os;
-  for (std::size_t i = 0; i < b.size(); ++i)
-    os << (i ? " " : "") << std::hex << std::setw(2) << std::setfill('0') << static_cast<unsigned>(b[i]);
-  return os.str();
-}
-
-bytes wire(std::initializer_list<std::uint8_t> b) {
-  return bytes(b);
-}
-
-bytes concat(bytes a, const bytes& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
-}
-
-shared_bytes text(std::string_view s) {
-  return shared_bytes(s);
-}
+using vector_support::concat;
+using vector_support::hex_of;
+using vector_support::text;
+using vector_support::wire;
+using v5_vector = vector_support::wire_vector;
 
 // --- CONNECT (spec 3.1) -------------------------------------------------------------------------------
 

@@ -1,10 +1,10 @@
 // Counts heap allocations (global operator new is replaced in this test binary) on the encode and decode
 // paths: encoding into a buffer with room allocates nothing, whatever the properties.
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <cstdlib>
 #include <new>
+
+#include <gtest/gtest.h>
 
 #include "iotactor/protocol.hpp"
 
@@ -20,8 +20,12 @@ void* operator new(std::size_t size) {
 // GCC cannot see that these operators pair with the operator new above.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
 #pragma GCC diagnostic pop
 
 using namespace iotactor::protocol;
