@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include <gtest/gtest.h>
+
 #include "iotactor/protocol.hpp"
 
 namespace iotactor::protocol::vector_support {
@@ -40,6 +42,35 @@ inline bytes concat(bytes a, const bytes& b) {
 
 inline shared_bytes text(std::string_view s) {
   return shared_bytes(s);
+}
+
+inline std::string vector_name(const ::testing::TestParamInfo<wire_vector>& info) {
+  return info.param.name;
+}
+
+/// The bytes decode to the model.
+inline ::testing::AssertionResult decodes_to_model(const wire_vector& v, protocol_version version) {
+  auto decoded = decode_packet(v.wire.data(), v.wire.size(), version);
+  if (!decoded.ok())
+    return ::testing::AssertionFailure() << to_string(decoded.error()) << "\nbytes: " << hex_of(v.wire);
+  if (!(decoded.value() == v.model))
+    return ::testing::AssertionFailure()
+           << "decoded: " << describe(decoded.value()) << "\nexpected: " << describe(v.model);
+  return ::testing::AssertionSuccess();
+}
+
+/// The model encodes to exactly the bytes, and encoded_size agrees.
+inline ::testing::AssertionResult encodes_to_wire(const wire_vector& v, protocol_version version) {
+  bytes out;
+  if (auto failure = encode(v.model, version, out))
+    return ::testing::AssertionFailure() << to_string(*failure);
+  if (out != v.wire)
+    return ::testing::AssertionFailure() << "encoded:  " << hex_of(out) << "\nexpected: " << hex_of(v.wire);
+  auto size = encoded_size(v.model, version);
+  if (!size.ok()) return ::testing::AssertionFailure() << to_string(size.error());
+  if (size.value() != v.wire.size())
+    return ::testing::AssertionFailure() << "encoded_size " << size.value() << ", bytes " << v.wire.size();
+  return ::testing::AssertionSuccess();
 }
 
 }  // namespace iotactor::protocol::vector_support
