@@ -39,8 +39,13 @@ demo: build
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
+# The protocol micro benchmarks, then the system benchmarks against libmosquitto, paho.mqtt.cpp and the
+# raw-socket ceiling (scripts/run-system-bench): the table goes into docs/performance.md and, as JSON, into
+# $(BUILD)/system-bench.json. BENCH_FLAGS passes options to the script (e.g. --workloads p1,p3).
+BENCH_FLAGS ?=
 bench: build
 	$(BUILD)/bench/protocol_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
+	scripts/run-system-bench --build $(BUILD) --repetitions 3 --markdown docs/performance.md $(BENCH_FLAGS)
 
 # Unit tests built with AddressSanitizer and UndefinedBehaviorSanitizer.
 sanitize: deps

@@ -35,6 +35,9 @@ struct client_state {
   bool attempt_codec_gone = true;
   bool stopped_pending = false;  // stopped is emitted once the latest codec has flushed and ended
   std::map<operation_id, pending_operation> pending;
+  /// Operations gathered for the queue: one submit message carries everything that arrived between two
+  /// flushes, so a burst of publishes crosses the pipeline in batches.
+  operation_batch to_submit;
   operation_id next_operation = 1;
   std::uint32_t next_subscription_identifier = 1;
   std::optional<negotiated_settings> settings;
@@ -81,7 +84,19 @@ void attempt(client_pointer self) {
 }
 
 void submit(client_pointer self, operation op) {
-  self->send(self->state.queue, submit_atom::value, std::move(op));
+  auto& st = self->state;
+  // The flush queues behind what is in the mailbox now, so it collects every operation of a burst.
+  if (st.to_submit.empty()) self->send(self, flush_atom::value);
+  st.to_submit.push_back(std::move(op));
+}
+
+/// Hands the gathered operations to the queue. Called before anything else is sent to the queue, which
+/// must see operations and state changes in the order they happened.
+void flush_submissions(client_pointer self) {
+  auto& st = self->state;
+  if (st.to_submit.empty()) return;
+  self->send(st.queue, submit_atom::value, std::move(st.to_submit));
+  st.to_submit = operation_batch{};
 }
 
 operation_id new_operation(client_pointer self) {
@@ -144,6 +159,7 @@ void on_offline(client_pointer self, connection_close& close) {
     e.type = lifecycle_event_type::connection_failure;
     e.connack = std::move(close.connack);
   }
+  flush_submissions(self);
   self->send(st.queue, offline_atom::value);
   emit(self, e);
   if (!st.running) {
@@ -167,6 +183,7 @@ void stop(client_pointer self, bool send_disconnect) {
   st.running = false;
   ++st.retry_generation;  // cancels a pending retry
   self->send(st.session, stop_atom::value, send_disconnect);
+  flush_submissions(self);
   self->send(st.queue, stop_atom::value, send_disconnect);
   switch (st.current) {
     case phase::connecting:
@@ -285,6 +302,7 @@ void on_stage_down(client_pointer self, caf::down_msg& dm) {
     failed.push_back(std::move(r));
   }
   on_results(self, failed);
+  st.to_submit.clear();  // failed above with the rest (fire-and-forget publishes die with the queue)
   for (const auto& stage_handle :
        {caf::actor_cast<caf::actor>(st.session), caf::actor_cast<caf::actor>(st.queue)})
     if (stage_handle && stage_handle.address() != dm.source) {
@@ -455,9 +473,11 @@ client_actor::behavior_type client_fn(client_pointer self, client_config config)
         e.connack = std::move(success.connack);
         e.settings = success.settings;
         emit(self, e);
+        flush_submissions(self);
         self->send(st.queue, online_atom::value, success.publish_quota);
       },
       [self](offline_atom, connection_close& close) { on_offline(self, close); },
+      [self](flush_atom) { flush_submissions(self); },
       [self](retry_atom, std::uint64_t generation) {
         auto& st = self->state;
         if (generation != st.retry_generation || !st.running || st.current != phase::waiting_to_retry) return;

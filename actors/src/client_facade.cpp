@@ -283,7 +283,7 @@ client_builder& client_builder::on_lifecycle_stopped(lifecycle_callback f) {
 std::unique_ptr<client> client_builder::build() {
   if (auto problem = validate(*config_)) throw std::invalid_argument("iotactor client: " + *problem);
   auto p = std::make_unique<client::impl>();
-  p->cfg.set("scheduler.max-threads", 2);
+  configure_scheduler(p->cfg);
   p->sys = std::make_unique<caf::actor_system>(p->cfg);
   p->dispatcher = p->sys->spawn<caf::detached>(dispatcher_fn, std::string("callbacks"));
   auto spawned = spawn_client(*p->sys, *config_);

@@ -1,8 +1,10 @@
-// codec actor: the streaming decoder and the encoder of one connection, batching packets both ways.
+// codec actor: the streaming decoder and the encoder of one connection, batching packets both ways. It owns
+// the connection's transport (the bytes-only Asio side), which reports straight to it.
 #include "iotactor/actors/stages.hpp"
 #include "iotactor/protocol/decoder.hpp"
 #include "iotactor/protocol/describe.hpp"
 #include "iotactor/protocol/encoder.hpp"
+#include "transport.hpp"
 
 namespace iotactor {
 
@@ -11,7 +13,7 @@ namespace {
 struct codec_state {
   protocol::stream_decoder decoder;
   protocol::protocol_version version = protocol::protocol_version::v5;
-  connection_actor connection;
+  std::shared_ptr<detail::transport> transport;
   bool up = false;
   bool failed = false;  // a malformed stream: nothing more is decoded
   static inline const char* name = "iotactor.codec";
@@ -24,8 +26,11 @@ codec_actor::behavior_type codec_fn(codec_actor::stateful_pointer<codec_state> s
   auto& st = self->state;
   st.version = version;
   st.decoder = protocol::stream_decoder(version, maximum_packet_size);
-  st.connection =
-      spawn_connection(self, std::move(io), std::move(options), caf::actor_cast<codec_actor>(self));
+  st.transport = detail::make_transport(io, std::move(options), caf::actor_cast<codec_actor>(self));
+  st.transport->start();
+  // The state is gone when attachables run: capture the transport itself, and the io_runtime it runs on
+  // (its strand must still exist when abort() posts to it).
+  self->attach_functor([io, transport = st.transport](const caf::error&) { transport->abort(); });
   return {
       [self, session](up_atom) {
         self->state.up = true;
@@ -45,9 +50,9 @@ codec_actor::behavior_type codec_fn(codec_actor::stateful_pointer<codec_state> s
           d.reason = err->code;
           protocol::bytes out;
           if (!protocol::encode(d, s.version, out))
-            self->send(s.connection, write_atom::value, buffer_batch{protocol::shared_bytes(std::move(out))});
+            s.transport->write(buffer_batch{protocol::shared_bytes(std::move(out))});
         }
-        self->send(s.connection, shutdown_atom::value);
+        s.transport->shutdown();
         self->send(session, down_atom::value,
                    failure{errc::protocol_error,
                            "the server sent a malformed packet: " + protocol::to_string(*err)});
@@ -74,9 +79,9 @@ codec_actor::behavior_type codec_fn(codec_actor::stateful_pointer<codec_state> s
             return;
           }
         }
-        self->send(s.connection, write_atom::value, buffer_batch{protocol::shared_bytes(std::move(out))});
+        s.transport->write(buffer_batch{protocol::shared_bytes(std::move(out))});
       },
-      [self](shutdown_atom) { self->send(self->state.connection, shutdown_atom::value); },
+      [self](shutdown_atom) { self->state.transport->shutdown(); },
   };
 }
 

@@ -1,4 +1,5 @@
-// Validation of the client configuration: every invalid option is named when the client is built.
+// Validation of the client configuration (every invalid option is named when the client is built), and the
+// scheduler settings the client is measured with.
 #include "iotactor/actors/client.hpp"
 #include "iotactor/protocol/encoder.hpp"
 #include "iotactor/protocol/topic.hpp"
@@ -54,6 +55,11 @@ std::optional<std::string> validate(const client_config& c) {
   if (c.offline_queue.max_bytes != 0 && c.offline_queue.max_bytes < 16)
     return "offline queue max_bytes is too small to hold any operation";
   return std::nullopt;
+}
+
+void configure_scheduler(caf::actor_system_config& cfg, std::size_t threads) {
+  cfg.set("scheduler.policy", caf::atom("sharing"));
+  cfg.set("scheduler.max-threads", threads == 0 ? std::size_t{1} : threads);
 }
 
 }  // namespace iotactor

@@ -1,6 +1,7 @@
 // io_runtime: an io_context kept alive by a work guard and run by `threads` threads.
 #include "iotactor/actors/io_runtime.hpp"
 
+#include <deque>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -14,9 +15,15 @@ struct io_runtime::impl {
   boost::asio::io_context context;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard{context.get_executor()};
   std::vector<std::thread> threads;
+  std::size_t max_connects = io_runtime::default_max_concurrent_connects;
+  std::mutex connect_mutex;
+  std::size_t connecting = 0;
+  std::deque<std::function<void()>> waiting;
 };
 
-io_runtime::io_runtime(std::size_t threads) : impl_(std::make_unique<impl>()) {
+io_runtime::io_runtime(std::size_t threads, std::size_t max_concurrent_connects)
+    : impl_(std::make_unique<impl>()) {
+  impl_->max_connects = max_concurrent_connects == 0 ? 1 : max_concurrent_connects;
   if (threads == 0) threads = 1;
   for (std::size_t i = 0; i < threads; ++i) impl_->threads.emplace_back([this] { impl_->context.run(); });
 }
@@ -46,6 +53,36 @@ boost::asio::io_context& io_runtime::context() noexcept {
 
 std::size_t io_runtime::threads() const noexcept {
   return impl_->threads.size();
+}
+
+std::size_t io_runtime::max_concurrent_connects() const noexcept {
+  return impl_->max_connects;
+}
+
+void io_runtime::begin_connect(std::function<void()> start) {
+  {
+    std::lock_guard<std::mutex> guard(impl_->connect_mutex);
+    if (impl_->connecting >= impl_->max_connects) {
+      impl_->waiting.push_back(std::move(start));
+      return;
+    }
+    ++impl_->connecting;
+  }
+  start();
+}
+
+void io_runtime::end_connect() {
+  std::function<void()> next;
+  {
+    std::lock_guard<std::mutex> guard(impl_->connect_mutex);
+    if (impl_->waiting.empty()) {
+      if (impl_->connecting > 0) --impl_->connecting;
+      return;
+    }
+    next = std::move(impl_->waiting.front());  // the slot passes on to it
+    impl_->waiting.pop_front();
+  }
+  next();
 }
 
 }  // namespace iotactor

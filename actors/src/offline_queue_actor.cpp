@@ -33,12 +33,12 @@ offline_queue_actor::behavior_type queue_fn(queue_pointer self, offline_queue_op
                                             client_actor client) {
   self->state.queue.emplace(options, version);
   return {
-      [self, session, client](submit_atom, operation& op) {
+      [self, session, client](submit_atom, operation_batch& ops) {
         auto& st = self->state;
-        if (auto refused = st.queue->submit(std::move(op), st.online)) {
-          self->send(client, done_atom::value, result_batch{std::move(*refused)});
-          return;
-        }
+        result_batch refused;
+        for (auto& op : ops)
+          if (auto r = st.queue->submit(std::move(op), st.online)) refused.push_back(std::move(*r));
+        if (!refused.empty()) self->send(client, done_atom::value, std::move(refused));
         pump(self, session);
       },
       [self, session](online_atom, std::uint32_t quota) {

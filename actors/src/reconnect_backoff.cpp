@@ -62,7 +62,7 @@ std::optional<std::string> validate(const backoff_options& options) {
 }
 
 reconnect_backoff::reconnect_backoff(backoff_options options, std::uint64_t seed)
-    : options_(sanitized(options)), random_(seed) {}
+    : options_(sanitized(options)), random_{seed} {}
 
 rep reconnect_backoff::uniform(rep low, rep high) {
   return std::uniform_int_distribution<rep>(low, high)(random_);

@@ -443,13 +443,15 @@ void session_state::send_publish(publish_operation&& op, time_point now, session
   }
   // Topic aliases apply to what goes on the wire, never to the stored packet (a retransmission carries the
   // full topic).
-  proto::publish wire = p;
+  // A QoS 0 publish is not kept: it goes out as it is, without a copy.
+  const bool keep = p.qos != proto::qos::at_most_once;
+  proto::publish wire = keep ? p : std::move(p);
   if (v == proto::protocol_version::v5) {
-    auto d = outbound_aliases_.apply(p.topic, p.properties.topic_alias);
+    auto d = outbound_aliases_.apply(wire.topic, wire.properties.topic_alias);
     wire.topic = std::move(d.topic);
     wire.properties.topic_alias = d.alias;
   }
-  if (p.qos == proto::qos::at_most_once) {
+  if (!keep) {
     fx.send.emplace_back(std::move(wire));
     if (op.notify) {
       operation_result r;

@@ -1,4 +1,4 @@
-// transport: TCP and TLS 1.2+ over Boost.Asio and OpenSSL, one strand, reports sent to the connection actor.
+// transport: TCP and TLS 1.2+ over Boost.Asio and OpenSSL, one strand, reports sent to the codec actor.
 #include "transport.hpp"
 
 #include <optional>
@@ -15,6 +15,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "iotactor/actors/io_runtime.hpp"
+
 namespace iotactor::detail {
 
 namespace asio = boost::asio;
@@ -25,6 +27,7 @@ using boost::system::error_code;
 namespace {
 
 constexpr std::size_t read_buffer_size = std::size_t{64} * 1024;
+constexpr std::size_t initial_tls_buffer_size = std::size_t{2} * 1024;
 
 std::string endpoint_name(const connection_options& o) {
   return o.host + ":" + std::to_string(o.port);
@@ -38,17 +41,25 @@ void set_sni(SSL* ssl_handle, const std::string& name) {
 
 class asio_transport final : public transport, public std::enable_shared_from_this<asio_transport> {
  public:
-  asio_transport(asio::io_context& io, connection_options options, connection_actor owner)
-      : options_(std::move(options)),
+  asio_transport(const std::shared_ptr<io_runtime>& runtime, connection_options options, codec_actor owner)
+      : runtime_(runtime),
+        options_(std::move(options)),
         owner_(std::move(owner)),
-        strand_(asio::make_strand(io)),
+        strand_(asio::make_strand(runtime->context())),
         resolver_(strand_),
         socket_(strand_),
-        timer_(strand_),
-        read_buffer_(read_buffer_size) {}
+        timer_(strand_) {}
 
   void start() override {
-    asio::post(strand_, [self = shared_from_this()] { self->resolve(); });
+    auto runtime = runtime_.lock();
+    if (!runtime) return;
+    runtime->begin_connect([self = shared_from_this()] {
+      asio::post(self->strand_, [self] {
+        self->holds_connect_slot_ = true;
+        if (self->closed_) return self->release_connect_slot();  // aborted while it waited
+        self->resolve();
+      });
+    });
   }
 
   void write(buffer_batch buffers) override {
@@ -83,8 +94,17 @@ class asio_transport final : public transport, public std::enable_shared_from_th
       self->resolver_.cancel();
       self->close_socket();
     });
+    // An address needs no resolver: its one thread serialises every lookup of the process, which made a
+    // fleet of clients connect one lookup at a time.
+    error_code not_an_address;
+    auto address = asio::ip::make_address(options_.host, not_an_address);
+    if (!not_an_address) {
+      socket_.async_connect(tcp::endpoint(address, options_.port),
+                            [self = shared_from_this()](const error_code& e) { self->on_connected(e); });
+      return;
+    }
     resolver_.async_resolve(
-        options_.host, std::to_string(options_.port),
+        options_.host, std::to_string(options_.port), tcp::resolver::numeric_service,
         [self = shared_from_this()](const error_code& ec, tcp::resolver::results_type results) {
           self->on_resolved(ec, std::move(results));
         });
@@ -107,6 +127,8 @@ class asio_transport final : public transport, public std::enable_shared_from_th
       return report_down(errc::connection_refused,
                          "cannot connect to " + endpoint_name(options_) + ": " + ec.message());
     socket_.set_option(tcp::no_delay(true));
+    error_code ignored;
+    socket_.non_blocking(true, ignored);  // the read side reads only what the socket says is there
     if (!options_.tls.enabled) return on_up();
     if (auto err = setup_tls()) return report_down(errc::tls_failure, *err);
     tls_->async_handshake(ssl::stream_base::client,
@@ -137,7 +159,10 @@ class asio_transport final : public transport, public std::enable_shared_from_th
     if (!t.key_pem.empty() && (context_->use_private_key(asio::buffer(t.key_pem), ssl::context::pem, ec), ec))
       return "cannot load the private key from memory: " + ec.message();
     context_->set_verify_mode(t.verify_peer ? ssl::verify_peer : ssl::verify_none);
+    // An idle connection gives its record buffers back (about 34 KiB each).
+    SSL_CTX_set_mode(native, SSL_MODE_RELEASE_BUFFERS);
     tls_.emplace(socket_, *context_);
+    tls_buffer_.resize(initial_tls_buffer_size);
     const std::string& name = t.server_name.empty() ? options_.host : t.server_name;
     set_sni(tls_->native_handle(), name);
     if (t.verify_peer && t.verify_host_name) tls_->set_verify_callback(ssl::host_name_verification(name));
@@ -179,30 +204,57 @@ class asio_transport final : public transport, public std::enable_shared_from_th
 
   // --- read ------------------------------------------------------------------------------------------------
 
+  // TCP waits for the socket to become readable and then reads into a buffer of the I/O thread, so an
+  // idle connection holds no read buffer at all. TLS reads into its own buffer (OpenSSL may hold decrypted
+  // bytes the socket no longer shows), which starts small and grows while reads fill it.
   void read() {
-    auto handler = [self = shared_from_this()](const error_code& ec, std::size_t n) { self->on_read(ec, n); };
-    if (tls_)
-      tls_->async_read_some(asio::buffer(read_buffer_), std::move(handler));
-    else
-      socket_.async_read_some(asio::buffer(read_buffer_), std::move(handler));
+    if (tls_) {
+      tls_->async_read_some(
+          asio::buffer(tls_buffer_),
+          [self = shared_from_this()](const error_code& ec, std::size_t n) { self->on_tls_read(ec, n); });
+      return;
+    }
+    socket_.async_wait(tcp::socket::wait_read,
+                       [self = shared_from_this()](const error_code& ec) { self->on_readable(ec); });
   }
 
-  void on_read(const error_code& ec, std::size_t n) {
-    if (ec) {
-      if (ec == asio::error::eof || ec == ssl::error::stream_truncated)
-        return report_down(errc::connection_closed, "the server closed the connection");
-      if (ec == asio::error::operation_aborted)
-        return report_down(errc::connection_closed, "the connection was closed");
-      if (ec.category() ==
-          asio::error::get_ssl_category())  // e.g. TLS 1.3 "certificate required" after the handshake
-        return report_down(errc::tls_failure,
-                           "TLS error from " + endpoint_name(options_) + ": " + ec.message());
-      return report_down(errc::io_error,
-                         "reading from " + endpoint_name(options_) + " failed: " + ec.message());
-    }
-    if (owner_)
-      caf::anon_send(owner_, data_atom::value, chunk(read_buffer_.begin(), read_buffer_.begin() + n));
+  void on_readable(const error_code& ec) {
+    if (ec) return report_read_failure(ec);
+    thread_local std::vector<std::uint8_t> buffer(read_buffer_size);
+    error_code read_ec;
+    auto n = socket_.read_some(asio::buffer(buffer), read_ec);
+    if (read_ec == asio::error::would_block || read_ec == asio::error::try_again) return read();
+    if (on_read(read_ec, buffer.data(), n)) read();
+  }
+
+  void on_tls_read(const error_code& ec, std::size_t n) {
+    if (!on_read(ec, tls_buffer_.data(), n)) return;
+    if (n == tls_buffer_.size() && tls_buffer_.size() < read_buffer_size)
+      tls_buffer_.resize(tls_buffer_.size() * 2);
     read();
+  }
+
+  /// Reports what was read, or why reading ended; true when reading goes on.
+  bool on_read(const error_code& ec, const std::uint8_t* data, std::size_t n) {
+    if (ec) {
+      report_read_failure(ec);
+      return false;
+    }
+    release_connect_slot();  // the server answered: the attempt no longer counts against the limit
+    if (owner_) caf::anon_send(owner_, data_atom::value, chunk(data, data + n));
+    return !closed_;
+  }
+
+  void report_read_failure(const error_code& ec) {
+    if (ec == asio::error::eof || ec == ssl::error::stream_truncated)
+      return report_down(errc::connection_closed, "the server closed the connection");
+    if (ec == asio::error::operation_aborted)
+      return report_down(errc::connection_closed, "the connection was closed");
+    if (ec.category() ==
+        asio::error::get_ssl_category())  // e.g. TLS 1.3 "certificate required" after the handshake
+      return report_down(errc::tls_failure,
+                         "TLS error from " + endpoint_name(options_) + ": " + ec.message());
+    report_down(errc::io_error, "reading from " + endpoint_name(options_) + " failed: " + ec.message());
   }
 
   // --- write -----------------------------------------------------------------------------------------------
@@ -236,7 +288,14 @@ class asio_transport final : public transport, public std::enable_shared_from_th
 
   // --- end -------------------------------------------------------------------------------------------------
 
+  void release_connect_slot() {
+    if (!holds_connect_slot_) return;
+    holds_connect_slot_ = false;
+    if (auto runtime = runtime_.lock()) runtime->end_connect();
+  }
+
   void close_socket() {
+    release_connect_slot();
     if (closed_) return;
     closed_ = true;
     timer_.cancel();
@@ -253,15 +312,17 @@ class asio_transport final : public transport, public std::enable_shared_from_th
     owner_ = nullptr;  // breaks the cycle transport <-> actor
   }
 
+  // Not owned: the last owner of a runtime must not be one of its own threads (it joins them).
+  std::weak_ptr<io_runtime> runtime_;
   connection_options options_;
-  connection_actor owner_;
+  codec_actor owner_;
   asio::strand<asio::io_context::executor_type> strand_;
   tcp::resolver resolver_;
   tcp::socket socket_;
   asio::steady_timer timer_;
   std::optional<ssl::context> context_;
   std::optional<ssl::stream<tcp::socket&>> tls_;
-  std::vector<std::uint8_t> read_buffer_;
+  std::vector<std::uint8_t> tls_buffer_;
   buffer_batch pending_;
   buffer_batch in_flight_;
   std::vector<asio::const_buffer> gather_;
@@ -271,13 +332,14 @@ class asio_transport final : public transport, public std::enable_shared_from_th
   bool shutdown_requested_ = false;
   bool closed_ = false;
   bool reported_ = false;
+  bool holds_connect_slot_ = false;
 };
 
 }  // namespace
 
-std::shared_ptr<transport> make_transport(asio::io_context& io, connection_options options,
-                                          connection_actor owner) {
-  return std::make_shared<asio_transport>(io, std::move(options), std::move(owner));
+std::shared_ptr<transport> make_transport(std::shared_ptr<io_runtime> runtime, connection_options options,
+                                          codec_actor owner) {
+  return std::make_shared<asio_transport>(runtime, std::move(options), std::move(owner));
 }
 
 }  // namespace iotactor::detail

@@ -1,15 +1,12 @@
 // The Asio side of one connection attempt: resolve, TCP connect, optional TLS handshake, read loop, gather
-// writes. Lives on the io_context's strand; reports to its connection actor with anon_send only.
+// writes. Lives on the io_context's strand; reports to its codec actor with anon_send only.
 #pragma once
 
 #include <memory>
 
 #include "iotactor/actors/connection_options.hpp"
 #include "iotactor/actors/interfaces.hpp"
-
-namespace boost::asio {
-class io_context;
-}
+#include "iotactor/actors/io_runtime.hpp"
 
 namespace iotactor::detail {
 
@@ -30,7 +27,9 @@ class transport {
   virtual void abort() = 0;
 };
 
-std::shared_ptr<transport> make_transport(boost::asio::io_context& io, connection_options options,
-                                          connection_actor owner);
+/// The transport takes a connection slot of the runtime (io_runtime::begin_connect) before it connects and
+/// gives it back when the first bytes arrive or the attempt ends.
+std::shared_ptr<transport> make_transport(std::shared_ptr<io_runtime> runtime, connection_options options,
+                                          codec_actor owner);
 
 }  // namespace iotactor::detail

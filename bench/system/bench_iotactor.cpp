@@ -159,8 +159,17 @@ class iotactor_implementation final : public implementation {
   }
 
  private:
+  /// The settings iotactor recommends (configure_scheduler); BENCH_CAF_THREADS and BENCH_CAF_POLICY
+  /// override them for experiments.
+  static caf::actor_system_config& configured(caf::actor_system_config& cfg) {
+    configure_scheduler(cfg);
+    if (const char* t = std::getenv("BENCH_CAF_THREADS")) cfg.set("scheduler.max-threads", std::atoi(t));
+    if (const char* p = std::getenv("BENCH_CAF_POLICY"))
+      cfg.set("scheduler.policy", caf::atom_from_string(p));
+    return cfg;
+  }
   caf::actor_system_config config_;
-  caf::actor_system system_{config_};
+  caf::actor_system system_{configured(config_)};
   std::vector<client_actor> fleet_;
 };
 

@@ -253,9 +253,11 @@ class raw_implementation final : public implementation {
     return std::make_unique<raw_connection>(where, client_id);
   }
 
-  /// Blocking connects (and TLS handshakes) one after the other, each CONNECT written at once; then every
-  /// CONNACK is read.
+  /// Blocking connects (and TLS handshakes) one after the other, each CONNECT written at once, with at most
+  /// `window` clients waiting for their CONNACK (as iotactor's io_runtime does, so that the broker's listen
+  /// backlog does not overflow).
   std::size_t connect_fleet(const endpoint& where, std::size_t count) override {
+    constexpr std::size_t window = 64;
     if (where.tls) {
       ctx_ = SSL_CTX_new(TLS_client_method());
       SSL_CTX_set_min_proto_version(ctx_, TLS1_2_VERSION);
@@ -263,7 +265,20 @@ class raw_implementation final : public implementation {
         throw std::runtime_error("cannot load " + where.ca_file);
       SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
     }
+    std::size_t ok = 0;
+    std::size_t answered = 0;
+    auto await_connack = [&] {
+      bytes ack;
+      if (ctx_) {
+        std::uint8_t buf[64];
+        if (SSL_read(ssls_[answered], buf, sizeof buf) >= 4 && buf[0] == 0x20) ++ok;
+      } else if (read_packet(fds_[answered], ack) == 2) {
+        ++ok;
+      }
+      ++answered;
+    };
     for (std::size_t i = 0; i < count; ++i) {
+      if (i - answered >= window) await_connack();
       int fd = open_socket(where);
       fds_.push_back(fd);
       auto c = connect_packet("fleet-" + std::to_string(i));
@@ -277,16 +292,7 @@ class raw_implementation final : public implementation {
       if (SSL_connect(ssl) != 1 || SSL_write(ssl, c.data(), static_cast<int>(c.size())) <= 0)
         throw std::runtime_error("TLS handshake " + std::to_string(i) + " failed");
     }
-    std::size_t ok = 0;
-    bytes ack;
-    for (std::size_t i = 0; i < count; ++i) {
-      if (!ctx_) {
-        if (read_packet(fds_[i], ack) == 2) ++ok;
-        continue;
-      }
-      std::uint8_t buf[64];
-      if (SSL_read(ssls_[i], buf, sizeof buf) >= 4 && buf[0] == 0x20) ++ok;
-    }
+    while (answered < count) await_connack();
     return ok;
   }
 

@@ -549,6 +549,13 @@ result<std::size_t> encoded_size(const packet& p, protocol_version version) {
       p);
 }
 
+template <class Packet>
+result<std::size_t> encoded_size(const Packet& p, protocol_version version) {
+  auto f = frame_of(p, version);
+  if (!f) return f.error();
+  return f->total;
+}
+
 std::optional<error> encode(const packet& p, protocol_version version, bytes& out,
                             std::uint32_t maximum_size) {
   return std::visit([&](const auto& x) { return encode_one(x, version, out, maximum_size); }, p);
@@ -575,6 +582,21 @@ template std::optional<error> encode(const pingreq&, protocol_version, bytes&, s
 template std::optional<error> encode(const pingresp&, protocol_version, bytes&, std::uint32_t);
 template std::optional<error> encode(const disconnect&, protocol_version, bytes&, std::uint32_t);
 template std::optional<error> encode(const auth&, protocol_version, bytes&, std::uint32_t);
+template result<std::size_t> encoded_size(const connect&, protocol_version);
+template result<std::size_t> encoded_size(const connack&, protocol_version);
+template result<std::size_t> encoded_size(const publish&, protocol_version);
+template result<std::size_t> encoded_size(const puback&, protocol_version);
+template result<std::size_t> encoded_size(const pubrec&, protocol_version);
+template result<std::size_t> encoded_size(const pubrel&, protocol_version);
+template result<std::size_t> encoded_size(const pubcomp&, protocol_version);
+template result<std::size_t> encoded_size(const subscribe&, protocol_version);
+template result<std::size_t> encoded_size(const suback&, protocol_version);
+template result<std::size_t> encoded_size(const unsubscribe&, protocol_version);
+template result<std::size_t> encoded_size(const unsuback&, protocol_version);
+template result<std::size_t> encoded_size(const pingreq&, protocol_version);
+template result<std::size_t> encoded_size(const pingresp&, protocol_version);
+template result<std::size_t> encoded_size(const disconnect&, protocol_version);
+template result<std::size_t> encoded_size(const auth&, protocol_version);
 
 result<std::size_t> encode_to(const packet& p, protocol_version version, std::uint8_t* dst,
                               std::size_t capacity) {

@@ -32,6 +32,12 @@ struct client_config {
 /// timeout"), or nothing.
 std::optional<std::string> validate(const client_config& config);
 
+/// The CAF scheduler settings the client is tuned and measured with (bench/, docs/performance.md): the
+/// sharing policy, whose idle workers block on a condition variable and wake at once (work stealing, CAF's
+/// default, polls with sleeps of 50 us to 10 ms, which doubled the one-way latency), and `threads` workers
+/// (CAF's default is max(cores, 4)). Call it on the configuration before the actor_system is made.
+void configure_scheduler(caf::actor_system_config& cfg, std::size_t threads = 2);
+
 /// Spawns the client and its stages (session, offline queue, router). It connects after start_atom.
 /// An invalid configuration gives caf::sec::invalid_argument with the message of validate().
 caf::expected<client_actor> spawn_client(caf::actor_system& sys, client_config config);

@@ -34,7 +34,6 @@ using publish_batch = std::vector<protocol::publish>;
 using up_atom = caf::atom_constant<caf::atom("io_up")>;
 using data_atom = caf::atom_constant<caf::atom("io_data")>;
 using down_atom = caf::atom_constant<caf::atom("io_down")>;
-using write_atom = caf::atom_constant<caf::atom("io_write")>;
 using shutdown_atom = caf::atom_constant<caf::atom("io_close")>;
 using attach_atom = caf::atom_constant<caf::atom("io_attach")>;
 using packets_atom = caf::atom_constant<caf::atom("io_packets")>;
@@ -50,6 +49,7 @@ using offline_atom = caf::atom_constant<caf::atom("io_offline")>;
 using route_atom = caf::atom_constant<caf::atom("io_route")>;
 using unroute_atom = caf::atom_constant<caf::atom("io_unroute")>;
 using retry_atom = caf::atom_constant<caf::atom("io_retry")>;
+using flush_atom = caf::atom_constant<caf::atom("io_flush")>;
 
 // User-facing atoms.
 using publish_atom = caf::atom_constant<caf::atom("mqtt_pub")>;
@@ -82,17 +82,10 @@ struct message_handler {
 /// futures; it must not block).
 using completion_callback = std::function<void(operation_result&&)>;
 
-/// Bytes only: one transport (TCP or TLS) for one connection attempt.
-using connection_actor =
-    caf::typed_actor<caf::reacts_to<write_atom, buffer_batch>,  // gather-written as one batch
-                     caf::reacts_to<shutdown_atom>,             // close after what is queued has been written
-                     // from the Asio side
-                     caf::reacts_to<up_atom>, caf::reacts_to<data_atom, chunk>,
-                     caf::reacts_to<down_atom, failure>>;
-
-/// Bytes <-> packets for one connection: owns the connection actor.
+/// Bytes <-> packets for one connection. It owns the connection's transport (TCP or TLS, bytes only), which
+/// reports up, data and down to it and writes what it is given as one gather write.
 using codec_actor = caf::typed_actor<
-    // from the connection
+    // from the transport
     caf::reacts_to<up_atom>, caf::reacts_to<data_atom, chunk>, caf::reacts_to<down_atom, failure>,
     // from the session
     caf::reacts_to<packets_atom, packet_batch>,  // encode and write
@@ -100,9 +93,9 @@ using codec_actor = caf::typed_actor<
 
 /// Operations not yet admitted to the session.
 using offline_queue_actor = caf::typed_actor<
-    caf::reacts_to<submit_atom, operation>,      // from the client
-    caf::reacts_to<online_atom, std::uint32_t>,  // connected, with the session's publish quota
-    caf::reacts_to<offline_atom>,                // disconnected
+    caf::reacts_to<submit_atom, operation_batch>,  // from the client, in submission order
+    caf::reacts_to<online_atom, std::uint32_t>,    // connected, with the session's publish quota
+    caf::reacts_to<offline_atom>,                  // disconnected
     caf::reacts_to<requeue_atom, operation_batch>, caf::reacts_to<return_atom, operation_batch>,
     caf::reacts_to<credit_atom, std::uint32_t>, caf::reacts_to<stop_atom, bool>,
     caf::replies_to<stats_atom>::with<std::size_t, std::size_t>>;  // count, bytes
@@ -150,7 +143,8 @@ using client_actor = caf::typed_actor<
     caf::replies_to<stages_atom>::with<caf::actor, caf::actor, caf::actor>,
     // from the stages
     caf::reacts_to<done_atom, result_batch>, caf::reacts_to<online_atom, connection_success>,
-    caf::reacts_to<offline_atom, connection_close>, caf::reacts_to<retry_atom, std::uint64_t>>;
+    caf::reacts_to<offline_atom, connection_close>, caf::reacts_to<retry_atom, std::uint64_t>,
+    caf::reacts_to<flush_atom>>;  // to itself: hands the operations gathered since the last one to the queue
 
 }  // namespace iotactor
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 
 namespace boost::asio {
@@ -12,9 +13,16 @@ namespace iotactor {
 
 /// Share one io_runtime between all clients of a process; it must outlive them. Its destructor stops
 /// the io_context and joins the threads.
+///
+/// It also bounds how many connection attempts are in progress at once (from the TCP connect until the
+/// server's first bytes arrive): a fleet of clients started together would otherwise overflow the broker's
+/// listen backlog, and the dropped SYNs cost each client a one-second retransmission.
 class io_runtime {
  public:
-  explicit io_runtime(std::size_t threads = 1);
+  static constexpr std::size_t default_max_concurrent_connects = 64;
+
+  explicit io_runtime(std::size_t threads = 1,
+                      std::size_t max_concurrent_connects = default_max_concurrent_connects);
   ~io_runtime();
   io_runtime(const io_runtime&) = delete;
   io_runtime& operator=(const io_runtime&) = delete;
@@ -25,6 +33,13 @@ class io_runtime {
 
   boost::asio::io_context& context() noexcept;
   std::size_t threads() const noexcept;
+  std::size_t max_concurrent_connects() const noexcept;
+
+  /// Runs `start` now if fewer than max_concurrent_connects attempts are in progress, else once one ends.
+  /// Whoever started must call end_connect() exactly once when its attempt is answered or over. `start`
+  /// runs on the caller's thread or on the thread of that end_connect(): it should only post its work.
+  void begin_connect(std::function<void()> start);
+  void end_connect();
 
  private:
   struct impl;

@@ -62,8 +62,23 @@ class reconnect_backoff {
   std::chrono::milliseconds::rep uniform(std::chrono::milliseconds::rep low,
                                          std::chrono::milliseconds::rep high);
 
+  /// splitmix64: 8 bytes of state instead of a Mersenne Twister's 2.5 KB, which mattered for fleets of
+  /// thousands of clients in one process; jitter needs no more than this.
+  struct splitmix64 {
+    using result_type = std::uint64_t;
+    std::uint64_t state;
+    static constexpr result_type min() noexcept { return 0; }
+    static constexpr result_type max() noexcept { return ~result_type{0}; }
+    result_type operator()() noexcept {
+      std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+      z = (z ^ (z >> 30U)) * 0xBF58476D1CE4E5B9ULL;
+      z = (z ^ (z >> 27U)) * 0x94D049BB133111EBULL;
+      return z ^ (z >> 31U);
+    }
+  };
+
   backoff_options options_;
-  std::mt19937_64 random_;
+  splitmix64 random_;
   unsigned attempts_ = 0;
   std::chrono::milliseconds previous_delay_{0};
   std::optional<std::chrono::steady_clock::time_point> connected_since_;

@@ -11,10 +11,6 @@
 
 namespace iotactor {
 
-/// One transport for one attempt, linked to `parent` (its codec), reporting to `codec`.
-connection_actor spawn_connection(caf::local_actor* parent, std::shared_ptr<io_runtime> io,
-                                  connection_options options, codec_actor codec);
-
 /// Bytes <-> packets for one attempt. It spawns its connection; until the transport is up it reports a
 /// failed attempt to the client, afterwards everything goes to the session.
 codec_actor spawn_codec(caf::actor_system& sys, std::shared_ptr<io_runtime> io, connection_options options,

@@ -14,6 +14,10 @@ namespace iotactor::protocol {
 /// (an invalid field, or something 3.1.1 cannot carry).
 result<std::size_t> encoded_size(const packet& p, protocol_version version);
 
+/// Same, for one packet type: no variant is built (building one copies the packet).
+template <class Packet>
+result<std::size_t> encoded_size(const Packet& p, protocol_version version);
+
 /// Appends the encoded packet to out and returns nothing, or returns an error naming the field and leaves
 /// out unchanged. A packet larger than maximum_size (the peer's limit) is rejected with packet_too_large.
 std::optional<error> encode(const packet& p, protocol_version version, bytes& out,
