@@ -86,7 +86,7 @@ session_actor::behavior_type session_fn(session_pointer self, session_options op
         connection_close close;
         close.error = make_error_code(why.code);
         close.message = std::move(why.message);
-        st.fx.close = std::move(close);
+        st.fx.close = std::make_unique<connection_close>(std::move(close));
         apply(self, client, *router_slot);
       },
       [self, client, router_slot](submit_atom, operation_batch& ops) {
@@ -112,7 +112,7 @@ session_actor::behavior_type session_fn(session_pointer self, session_options op
           connection_close close;  // apply() shuts the codec down and tells the client
           close.error = make_error_code(errc::user_requested_stop);
           close.message = "the client was stopped";
-          st.fx.close = std::move(close);
+          st.fx.close = std::make_unique<connection_close>(std::move(close));
         }
         apply(self, client, *router_slot);
       },

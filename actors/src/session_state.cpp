@@ -127,7 +127,7 @@ void session_state::stop(session_effects& fx) {
 
 void session_state::close(std::error_code error, std::string message,
                           std::optional<proto::reason_code> disconnect_reason, session_effects& fx) {
-  if (!fx.close) fx.close.emplace();
+  if (!fx.close) fx.close = std::make_unique<connection_close>();
   fx.close->error = error;
   fx.close->message = std::move(message);
   if (disconnect_reason && is_v5(options_) && phase_ != phase::disconnected) {
@@ -150,7 +150,7 @@ void session_state::on_packet(proto::packet&& p, time_point now, session_effects
   if (phase_ == phase::awaiting_connack) {
     if (auto* ack = std::get_if<proto::connack>(&p)) return handle_connack(std::move(*ack), now, fx);
     if (auto* d = std::get_if<proto::disconnect>(&p)) {
-      fx.close.emplace();
+      fx.close = std::make_unique<connection_close>();
       fx.close->server_disconnect = *d;
       return close(errc::disconnect_received,
                    "the server sent DISCONNECT " + reason_text(d->reason) + " before CONNACK", std::nullopt,
@@ -179,7 +179,7 @@ void session_state::on_packet(proto::packet&& p, time_point now, session_effects
       return;
     case proto::packet_type::disconnect: {
       auto& d = std::get<proto::disconnect>(p);
-      fx.close.emplace();
+      fx.close = std::make_unique<connection_close>();
       fx.close->server_disconnect = d;
       std::string msg = "the server sent DISCONNECT " + reason_text(d.reason);
       if (d.properties.reason_string) msg += ": " + *d.properties.reason_string;
@@ -194,14 +194,14 @@ void session_state::on_packet(proto::packet&& p, time_point now, session_effects
 void session_state::handle_connack(proto::connack&& ack, time_point now, session_effects& fx) {
   connack_deadline_.reset();
   if (is_error(ack.reason)) {
-    fx.close.emplace();
+    fx.close = std::make_unique<connection_close>();
     fx.close->connack = ack;
     std::string msg = "the server refused the connection: " + reason_text(ack.reason);
     if (ack.properties.reason_string) msg += ": " + *ack.properties.reason_string;
     return close(errc::connack_refused, std::move(msg), std::nullopt, fx);
   }
   if (clean_start_requested_ && ack.session_present) {
-    fx.close.emplace();
+    fx.close = std::make_unique<connection_close>();
     fx.close->connack = ack;
     return close(errc::clean_session_violated,
                  "the CONNACK says a session is present although a clean start was asked", std::nullopt, fx);
@@ -242,7 +242,7 @@ void session_state::handle_connack(proto::connack&& ack, time_point now, session
     in_use = 0;
   }
   quota_ = s.receive_maximum_from_server > in_use ? s.receive_maximum_from_server - in_use : 0;
-  fx.connected = connection_success{std::move(ack), settings_, quota_};
+  fx.connected = std::make_unique<connection_success>(connection_success{std::move(ack), settings_, quota_});
 }
 
 void session_state::retransmit(time_point now, session_effects& fx) {
