@@ -14,7 +14,8 @@ namespace iotactor::bench {
 
 namespace {
 
-client_config config_for(const endpoint& where, const std::string& client_id) {
+client_config config_for(const endpoint& where, const std::string& client_id,
+                         std::shared_ptr<io_runtime> io) {
   client_config c;
   c.connection.host = where.host;
   c.connection.port = where.port;
@@ -26,6 +27,7 @@ client_config config_for(const endpoint& where, const std::string& client_id) {
   c.session.connect.client_id = client_id;
   c.session.connect.keep_alive = 60;
   c.session.ack_timeout = std::chrono::seconds(0);
+  c.io = io;
   return c;
 }
 
@@ -121,7 +123,7 @@ class iotactor_implementation final : public implementation {
     std::promise<std::string> connected;
     auto outcome = connected.get_future();
     auto client = start_client(
-        system_, config_for(where, client_id),
+        system_, config_for(where, client_id, io_),
         [&connected](bool ok, const std::string& why) { connected.set_value(ok ? std::string() : why); });
     auto why = outcome.get();
     if (!why.empty()) {
@@ -141,7 +143,7 @@ class iotactor_implementation final : public implementation {
     auto t = std::make_shared<tally>();
     fleet_.reserve(count);
     for (std::size_t i = 0; i < count; ++i)
-      fleet_.push_back(start_client(system_, config_for(where, "fleet-" + std::to_string(i)),
+      fleet_.push_back(start_client(system_, config_for(where, "fleet-" + std::to_string(i), io_),
                                     [t](bool ok, const std::string&) {
                                       std::lock_guard<std::mutex> lock(t->mutex);
                                       ++t->answered;
@@ -169,6 +171,11 @@ class iotactor_implementation final : public implementation {
     return cfg;
   }
   caf::actor_system_config config_;
+  /// One I/O thread for every connection, as io_runtime::shared() gives; BENCH_MAX_CONNECTS overrides the
+  /// bound on concurrent connects.
+  std::shared_ptr<io_runtime> io_ = std::make_shared<io_runtime>(
+      1, std::getenv("BENCH_MAX_CONNECTS") ? std::strtoul(std::getenv("BENCH_MAX_CONNECTS"), nullptr, 10)
+                                           : io_runtime::default_max_concurrent_connects);
   caf::actor_system system_{configured(config_)};
   std::vector<client_actor> fleet_;
 };
