@@ -181,7 +181,8 @@ void stop(client_pointer self, bool send_disconnect) {
   if (!st.running && st.current == phase::stopped) return;
   st.running = false;
   ++st.retry_generation;  // cancels a pending retry
-  self->send(st.session, stop_atom::value, send_disconnect);
+  // Through the queue: it hands the session what it can send now, fails the rest, then stops the session,
+  // so a publish made before stop() goes out before the DISCONNECT.
   flush_submissions(self);
   self->send(st.queue, stop_atom::value, send_disconnect);
   switch (st.current) {

@@ -1,5 +1,7 @@
 // codec actor: the streaming decoder and the encoder of one connection, batching packets both ways. It owns
 // the connection's transport (the bytes-only Asio side), which reports straight to it.
+#include <atomic>
+
 #include "iotactor/actors/stages.hpp"
 #include "iotactor/protocol/decoder.hpp"
 #include "iotactor/protocol/describe.hpp"
@@ -10,12 +12,45 @@ namespace iotactor {
 
 namespace {
 
-struct codec_state {
+/// The inbound half: it runs on the transport's strand, so a read is decoded where it was read and its
+/// packets reach the session in one hop. They are sent as the codec: the session tells connections apart by
+/// sender.
+struct inbound_decoder {
   protocol::stream_decoder decoder;
+  protocol::protocol_version version;
+  caf::actor_addr codec_address;  // weak: the codec owns this through its transport
+  session_actor session;
+  std::atomic<bool> failed{false};  // a malformed stream: nothing more is decoded; read by the codec actor
+
+  void on_data(detail::transport& t, const std::uint8_t* data, std::size_t size) {
+    if (failed) return;
+    auto codec_ptr = caf::actor_cast<caf::strong_actor_ptr>(codec_address);
+    if (!codec_ptr) return;  // the codec is gone; so is this connection
+    auto codec = caf::actor_cast<codec_actor>(codec_ptr);
+    packet_batch packets;
+    auto err = decoder.feed(data, size, packets);
+    if (!packets.empty()) caf::send_as(codec, session, packets_atom::value, std::move(packets));
+    if (!err) return;
+    // Malformed bytes end the connection with the reason code the decoder names.
+    failed = true;
+    if (version == protocol::protocol_version::v5) {
+      protocol::disconnect d;
+      d.reason = err->code;
+      protocol::bytes out;
+      if (!protocol::encode(d, version, out)) t.write(buffer_batch{protocol::shared_bytes(std::move(out))});
+    }
+    t.shutdown();
+    caf::send_as(
+        codec, session, down_atom::value,
+        failure{errc::protocol_error, "the server sent a malformed packet: " + protocol::to_string(*err)});
+  }
+};
+
+struct codec_state {
   protocol::protocol_version version = protocol::protocol_version::v5;
   std::shared_ptr<detail::transport> transport;
+  std::shared_ptr<inbound_decoder> inbound;
   bool up = false;
-  bool failed = false;  // a malformed stream: nothing more is decoded
   static inline const char* name = "iotactor.codec";
 };
 
@@ -25,8 +60,16 @@ codec_actor::behavior_type codec_fn(codec_actor::stateful_pointer<codec_state> s
                                     protocol::protocol_version version, std::uint32_t maximum_packet_size) {
   auto& st = self->state;
   st.version = version;
-  st.decoder = protocol::stream_decoder(version, maximum_packet_size);
-  st.transport = detail::make_transport(io, std::move(options), caf::actor_cast<codec_actor>(self));
+  auto me = caf::actor_cast<codec_actor>(self);
+  st.inbound = std::make_shared<inbound_decoder>();
+  st.inbound->decoder = protocol::stream_decoder(version, maximum_packet_size);
+  st.inbound->version = version;
+  st.inbound->codec_address = self->address();
+  st.inbound->session = session;
+  st.transport =
+      detail::make_transport(io, std::move(options), me,
+                             [inbound = st.inbound](detail::transport& t, const std::uint8_t* data,
+                                                    std::size_t size) { inbound->on_data(t, data, size); });
   st.transport->start();
   // The state is gone when attachables run: capture the transport itself, and the io_runtime it runs on
   // (its strand must still exist when abort() posts to it).
@@ -36,30 +79,9 @@ codec_actor::behavior_type codec_fn(codec_actor::stateful_pointer<codec_state> s
         self->state.up = true;
         self->send(session, attach_atom::value, caf::actor_cast<codec_actor>(self));
       },
-      [self, session](data_atom, const chunk& bytes) {
-        auto& s = self->state;
-        if (s.failed) return;
-        packet_batch packets;
-        auto err = s.decoder.feed(bytes.data(), bytes.size(), packets);
-        if (!packets.empty()) self->send(session, packets_atom::value, std::move(packets));
-        if (!err) return;
-        // Malformed bytes end the connection with the reason code the decoder names.
-        s.failed = true;
-        if (s.version == protocol::protocol_version::v5) {
-          protocol::disconnect d;
-          d.reason = err->code;
-          protocol::bytes out;
-          if (!protocol::encode(d, s.version, out))
-            s.transport->write(buffer_batch{protocol::shared_bytes(std::move(out))});
-        }
-        s.transport->shutdown();
-        self->send(session, down_atom::value,
-                   failure{errc::protocol_error,
-                           "the server sent a malformed packet: " + protocol::to_string(*err)});
-      },
       [self, session, client](down_atom, failure& why) {
         auto& s = self->state;
-        if (!s.failed) {
+        if (!s.inbound->failed) {  // a malformed stream was reported to the session already
           if (s.up)
             self->send(session, down_atom::value, std::move(why));
           else

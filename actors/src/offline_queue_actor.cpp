@@ -67,8 +67,10 @@ offline_queue_actor::behavior_type queue_fn(queue_pointer self, offline_queue_op
         self->state.quota += n;
         pump(self, session);
       },
-      [self, client](stop_atom, bool) {
+      [self, session, client](stop_atom, bool send_disconnect) {
         auto& st = self->state;
+        pump(self, session);  // what the session can take now goes out before its DISCONNECT
+        self->send(session, stop_atom::value, send_disconnect);
         st.online = false;
         result_batch failed;
         st.queue->clear(failed);

@@ -41,10 +41,12 @@ void set_sni(SSL* ssl_handle, const std::string& name) {
 
 class asio_transport final : public transport, public std::enable_shared_from_this<asio_transport> {
  public:
-  asio_transport(const std::shared_ptr<io_runtime>& runtime, connection_options options, codec_actor owner)
+  asio_transport(const std::shared_ptr<io_runtime>& runtime, connection_options options, codec_actor owner,
+                 data_handler on_data)
       : runtime_(runtime),
         options_(std::move(options)),
         owner_(std::move(owner)),
+        on_data_(std::move(on_data)),
         strand_(asio::make_strand(runtime->context())),
         resolver_(strand_),
         socket_(strand_),
@@ -79,6 +81,7 @@ class asio_transport final : public transport, public std::enable_shared_from_th
   void abort() override {
     asio::post(strand_, [self = shared_from_this()] {
       self->owner_ = nullptr;  // no more reports
+      self->on_data_ = nullptr;
       self->close_socket();
     });
   }
@@ -241,7 +244,7 @@ class asio_transport final : public transport, public std::enable_shared_from_th
       return false;
     }
     release_connect_slot();  // the server answered: the attempt no longer counts against the limit
-    if (owner_) caf::anon_send(owner_, data_atom::value, chunk(data, data + n));
+    if (on_data_) on_data_(*this, data, n);
     return !closed_;
   }
 
@@ -310,12 +313,14 @@ class asio_transport final : public transport, public std::enable_shared_from_th
     reported_ = true;
     if (owner_) caf::anon_send(owner_, down_atom::value, failure{code, std::move(message)});
     owner_ = nullptr;  // breaks the cycle transport <-> actor
+    on_data_ = nullptr;
   }
 
   // Not owned: the last owner of a runtime must not be one of its own threads (it joins them).
   std::weak_ptr<io_runtime> runtime_;
   connection_options options_;
   codec_actor owner_;
+  data_handler on_data_;
   asio::strand<asio::io_context::executor_type> strand_;
   tcp::resolver resolver_;
   tcp::socket socket_;
@@ -338,8 +343,8 @@ class asio_transport final : public transport, public std::enable_shared_from_th
 }  // namespace
 
 std::shared_ptr<transport> make_transport(std::shared_ptr<io_runtime> runtime, connection_options options,
-                                          codec_actor owner) {
-  return std::make_shared<asio_transport>(runtime, std::move(options), std::move(owner));
+                                          codec_actor owner, data_handler on_data) {
+  return std::make_shared<asio_transport>(runtime, std::move(options), std::move(owner), std::move(on_data));
 }
 
 }  // namespace iotactor::detail

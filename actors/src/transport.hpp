@@ -2,6 +2,7 @@
 // writes. Lives on the io_context's strand; reports to its codec actor with anon_send only.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "iotactor/actors/connection_options.hpp"
@@ -10,11 +11,18 @@
 
 namespace iotactor::detail {
 
+class transport;
+
+/// Takes each read on the transport's strand (so it must not block, nor touch actor state); what it makes of
+/// the bytes it sends on as messages.
+using data_handler = std::function<void(transport& self, const std::uint8_t* data, std::size_t size)>;
+
 class transport {
  public:
   virtual ~transport() = default;
 
-  /// Starts connecting; reports up_atom, then data_atom chunks, and one down_atom at the end.
+  /// Starts connecting; reports up_atom, then hands every read to the data handler, and reports one
+  /// down_atom at the end.
   virtual void start() = 0;
 
   /// Queues buffers; everything queued while a write is in flight goes out in one gather write.
@@ -28,8 +36,9 @@ class transport {
 };
 
 /// The transport takes a connection slot of the runtime (io_runtime::begin_connect) before it connects and
-/// gives it back when the first bytes arrive or the attempt ends.
+/// gives it back when the first bytes arrive or the attempt ends. It drops the owner and the handler when
+/// it reports down or is aborted.
 std::shared_ptr<transport> make_transport(std::shared_ptr<io_runtime> runtime, connection_options options,
-                                          codec_actor owner);
+                                          codec_actor owner, data_handler on_data);
 
 }  // namespace iotactor::detail

@@ -23,7 +23,6 @@ struct failure {
   std::string message;
 };
 
-using chunk = std::vector<std::uint8_t>;
 using packet_batch = std::vector<protocol::packet>;
 using buffer_batch = std::vector<protocol::shared_bytes>;
 using operation_batch = std::vector<operation>;
@@ -32,7 +31,6 @@ using publish_batch = std::vector<protocol::publish>;
 
 // Atoms: at most 10 characters; the same text is the same atom, so ours carry an "io" prefix or an MQTT word.
 using up_atom = caf::atom_constant<caf::atom("io_up")>;
-using data_atom = caf::atom_constant<caf::atom("io_data")>;
 using down_atom = caf::atom_constant<caf::atom("io_down")>;
 using shutdown_atom = caf::atom_constant<caf::atom("io_close")>;
 using attach_atom = caf::atom_constant<caf::atom("io_attach")>;
@@ -85,8 +83,8 @@ using completion_callback = std::function<void(operation_result&&)>;
 /// Bytes <-> packets for one connection. It owns the connection's transport (TCP or TLS, bytes only), which
 /// reports up, data and down to it and writes what it is given as one gather write.
 using codec_actor = caf::typed_actor<
-    // from the transport
-    caf::reacts_to<up_atom>, caf::reacts_to<data_atom, chunk>, caf::reacts_to<down_atom, failure>,
+    // from the transport (its reads are decoded on the I/O thread and go to the session directly)
+    caf::reacts_to<up_atom>, caf::reacts_to<down_atom, failure>,
     // from the session
     caf::reacts_to<packets_atom, packet_batch>,  // encode and write
     caf::reacts_to<shutdown_atom>>;              // close the connection
@@ -97,7 +95,8 @@ using offline_queue_actor = caf::typed_actor<
     caf::reacts_to<online_atom, std::uint32_t>,    // connected, with the session's publish quota
     caf::reacts_to<offline_atom>,                  // disconnected
     caf::reacts_to<requeue_atom, operation_batch>, caf::reacts_to<return_atom, operation_batch>,
-    caf::reacts_to<credit_atom, std::uint32_t>, caf::reacts_to<stop_atom, bool>,
+    caf::reacts_to<credit_atom, std::uint32_t>,
+    caf::reacts_to<stop_atom, bool>,  // sends the session what it can take, fails the rest, stops the session
     caf::replies_to<stats_atom>::with<std::size_t, std::size_t>>;  // count, bytes
 
 /// The subscription table: routes inbound publishes to their handlers.

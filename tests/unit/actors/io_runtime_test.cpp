@@ -1,0 +1,49 @@
+// io_runtime: the bound on concurrent connection attempts.
+#include "iotactor/actors/io_runtime.hpp"
+
+#include <vector>
+
+#include <gtest/gtest.h>
+
+using iotactor::io_runtime;
+
+TEST(io_runtime, bounds_connects_to_64_by_default) {
+  io_runtime runtime;
+  EXPECT_EQ(runtime.max_concurrent_connects(), 64U);
+  EXPECT_EQ(runtime.threads(), 1U);
+}
+
+TEST(io_runtime, begin_connect_starts_at_most_the_limit_and_hands_slots_on_in_order) {
+  io_runtime runtime(1, 2);
+  std::vector<int> started;
+  for (int i = 0; i < 5; ++i) runtime.begin_connect([&started, i] { started.push_back(i); });
+  EXPECT_EQ(started, (std::vector<int>{0, 1}));
+  runtime.end_connect();
+  EXPECT_EQ(started, (std::vector<int>{0, 1, 2}));
+  runtime.end_connect();
+  runtime.end_connect();
+  EXPECT_EQ(started, (std::vector<int>{0, 1, 2, 3, 4}));
+  // Two still in progress: a sixth waits for one of them.
+  runtime.begin_connect([&started] { started.push_back(5); });
+  EXPECT_EQ(started.size(), 5U);
+  runtime.end_connect();
+  EXPECT_EQ(started.back(), 5);
+  // Both end (an end_connect with none in progress changes nothing): two start at once again.
+  runtime.end_connect();
+  runtime.end_connect();
+  runtime.end_connect();
+  runtime.begin_connect([&started] { started.push_back(6); });
+  runtime.begin_connect([&started] { started.push_back(7); });
+  EXPECT_EQ(started, (std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7}));
+}
+
+TEST(io_runtime, a_limit_of_zero_is_taken_as_one) {
+  io_runtime runtime(1, 0);
+  EXPECT_EQ(runtime.max_concurrent_connects(), 1U);
+  int started = 0;
+  runtime.begin_connect([&] { ++started; });
+  runtime.begin_connect([&] { ++started; });
+  EXPECT_EQ(started, 1);
+  runtime.end_connect();
+  EXPECT_EQ(started, 2);
+}
