@@ -2,6 +2,7 @@
 #include "iotactor/actors/io_runtime.hpp"
 
 #include <deque>
+#include <map>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -19,6 +20,8 @@ struct io_runtime::impl {
   std::mutex connect_mutex;
   std::size_t connecting = 0;
   std::deque<std::function<void()>> waiting;
+  std::mutex shared_mutex;
+  std::map<std::string, std::weak_ptr<void>> shared;
 };
 
 io_runtime::io_runtime(std::size_t threads, std::size_t max_concurrent_connects)
@@ -83,6 +86,18 @@ void io_runtime::end_connect() {
     impl_->waiting.pop_front();
   }
   next();
+}
+
+std::shared_ptr<void> io_runtime::shared_object(const std::string& key,
+                                                const std::function<std::shared_ptr<void>()>& make) {
+  std::lock_guard<std::mutex> guard(impl_->shared_mutex);
+  if (auto it = impl_->shared.find(key); it != impl_->shared.end())
+    if (auto existing = it->second.lock()) return existing;
+  auto made = make();
+  for (auto it = impl_->shared.begin(); it != impl_->shared.end();)  // forget what nobody holds any more
+    it = it->second.expired() ? impl_->shared.erase(it) : std::next(it);
+  if (made) impl_->shared[key] = made;
+  return made;
 }
 
 }  // namespace iotactor

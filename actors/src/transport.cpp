@@ -39,6 +39,53 @@ void set_sni(SSL* ssl_handle, const std::string& name) {
            const_cast<char*>(name.c_str()));  // NOLINT: OpenSSL's API is not const-correct here
 }
 
+/// What a TLS context is made of: connections whose options agree here can share one.
+std::string context_key(const tls_options& t) {
+  std::string key;
+  for (const auto* part :
+       {&t.ca_file, &t.ca_path, &t.ca_pem, &t.cert_file, &t.key_file, &t.cert_pem, &t.key_pem}) {
+    key += std::to_string(part->size());
+    key += ':';
+    key += *part;
+  }
+  key += t.verify_peer ? "verify" : "no-verify";
+  return key;
+}
+
+/// A client context with the trust anchors, the client certificate and the verification mode; on failure
+/// nothing, and `why` names what could not be loaded.
+std::shared_ptr<ssl::context> make_context(const tls_options& t, std::string& why) {
+  auto context = std::make_shared<ssl::context>(ssl::context::tls_client);
+  auto* native = context->native_handle();
+  SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
+  auto failed = [&why](std::string message) {
+    why = std::move(message);
+    return nullptr;
+  };
+  error_code ec;
+  if (!t.ca_file.empty() && (context->load_verify_file(t.ca_file, ec), ec))
+    return failed("cannot load the CA file " + t.ca_file + ": " + ec.message());
+  if (!t.ca_path.empty() && (context->add_verify_path(t.ca_path, ec), ec))
+    return failed("cannot use the CA directory " + t.ca_path + ": " + ec.message());
+  if (!t.ca_pem.empty() && (context->add_certificate_authority(asio::buffer(t.ca_pem), ec), ec))
+    return failed("cannot load the CA certificate from memory: " + ec.message());
+  if (t.ca_file.empty() && t.ca_path.empty() && t.ca_pem.empty() &&
+      (context->set_default_verify_paths(ec), ec))
+    return failed("cannot load the system's trusted CAs: " + ec.message());
+  if (!t.cert_file.empty() && (context->use_certificate_chain_file(t.cert_file, ec), ec))
+    return failed("cannot load the client certificate " + t.cert_file + ": " + ec.message());
+  if (!t.key_file.empty() && (context->use_private_key_file(t.key_file, ssl::context::pem, ec), ec))
+    return failed("cannot load the private key " + t.key_file + ": " + ec.message());
+  if (!t.cert_pem.empty() && (context->use_certificate_chain(asio::buffer(t.cert_pem), ec), ec))
+    return failed("cannot load the client certificate from memory: " + ec.message());
+  if (!t.key_pem.empty() && (context->use_private_key(asio::buffer(t.key_pem), ssl::context::pem, ec), ec))
+    return failed("cannot load the private key from memory: " + ec.message());
+  context->set_verify_mode(t.verify_peer ? ssl::verify_peer : ssl::verify_none);
+  // An idle connection gives its record buffers back (about 34 KiB each).
+  SSL_CTX_set_mode(native, SSL_MODE_RELEASE_BUFFERS);
+  return context;
+}
+
 class asio_transport final : public transport, public std::enable_shared_from_this<asio_transport> {
  public:
   asio_transport(const std::shared_ptr<io_runtime>& runtime, connection_options options, codec_actor owner,
@@ -140,30 +187,17 @@ class asio_transport final : public transport, public std::enable_shared_from_th
 
   std::optional<std::string> setup_tls() {
     const auto& t = options_.tls;
-    context_.emplace(ssl::context::tls_client);
-    auto* native = context_->native_handle();
-    SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
-    error_code ec;
-    if (!t.ca_file.empty() && (context_->load_verify_file(t.ca_file, ec), ec))
-      return "cannot load the CA file " + t.ca_file + ": " + ec.message();
-    if (!t.ca_path.empty() && (context_->add_verify_path(t.ca_path, ec), ec))
-      return "cannot use the CA directory " + t.ca_path + ": " + ec.message();
-    if (!t.ca_pem.empty() && (context_->add_certificate_authority(asio::buffer(t.ca_pem), ec), ec))
-      return "cannot load the CA certificate from memory: " + ec.message();
-    if (t.ca_file.empty() && t.ca_path.empty() && t.ca_pem.empty() &&
-        (context_->set_default_verify_paths(ec), ec))
-      return "cannot load the system's trusted CAs: " + ec.message();
-    if (!t.cert_file.empty() && (context_->use_certificate_chain_file(t.cert_file, ec), ec))
-      return "cannot load the client certificate " + t.cert_file + ": " + ec.message();
-    if (!t.key_file.empty() && (context_->use_private_key_file(t.key_file, ssl::context::pem, ec), ec))
-      return "cannot load the private key " + t.key_file + ": " + ec.message();
-    if (!t.cert_pem.empty() && (context_->use_certificate_chain(asio::buffer(t.cert_pem), ec), ec))
-      return "cannot load the client certificate from memory: " + ec.message();
-    if (!t.key_pem.empty() && (context_->use_private_key(asio::buffer(t.key_pem), ssl::context::pem, ec), ec))
-      return "cannot load the private key from memory: " + ec.message();
-    context_->set_verify_mode(t.verify_peer ? ssl::verify_peer : ssl::verify_none);
-    // An idle connection gives its record buffers back (about 34 KiB each).
-    SSL_CTX_set_mode(native, SSL_MODE_RELEASE_BUFFERS);
+    auto runtime = runtime_.lock();
+    if (!runtime) return "the io_runtime is gone";
+    std::string why;
+    // Connections with equal TLS options share one context: its trust store and certificates cost tens of
+    // KB per connection otherwise. A context is made again once no connection holds it any more.
+    auto shared = runtime->shared_object(context_key(t), [&]() -> std::shared_ptr<void> {
+      auto made = make_context(t, why);
+      return made;
+    });
+    if (!shared) return why;
+    context_ = std::static_pointer_cast<ssl::context>(shared);
     tls_.emplace(socket_, *context_);
     tls_buffer_.resize(initial_tls_buffer_size);
     const std::string& name = t.server_name.empty() ? options_.host : t.server_name;
@@ -325,7 +359,7 @@ class asio_transport final : public transport, public std::enable_shared_from_th
   tcp::resolver resolver_;
   tcp::socket socket_;
   asio::steady_timer timer_;
-  std::optional<ssl::context> context_;
+  std::shared_ptr<ssl::context> context_;
   std::optional<ssl::stream<tcp::socket&>> tls_;
   std::vector<std::uint8_t> tls_buffer_;
   buffer_batch pending_;

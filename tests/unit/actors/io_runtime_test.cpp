@@ -1,6 +1,7 @@
 // io_runtime: the bound on concurrent connection attempts.
 #include "iotactor/actors/io_runtime.hpp"
 
+#include <memory>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -46,4 +47,28 @@ TEST(io_runtime, a_limit_of_zero_is_taken_as_one) {
   EXPECT_EQ(started, 1);
   runtime.end_connect();
   EXPECT_EQ(started, 2);
+}
+
+TEST(io_runtime, shared_object_is_made_once_per_key_while_held_and_failures_are_not_kept) {
+  io_runtime runtime;
+  int made = 0;
+  auto make = [&made]() -> std::shared_ptr<void> {
+    ++made;
+    return std::make_shared<int>(made);
+  };
+  auto a = runtime.shared_object("ctx", make);
+  auto b = runtime.shared_object("ctx", make);
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(made, 1);
+  auto other = runtime.shared_object("other", make);
+  EXPECT_NE(other, a);
+  EXPECT_EQ(made, 2);
+  a.reset();
+  b.reset();
+  auto again = runtime.shared_object("ctx", make);  // nobody held it: made anew
+  EXPECT_EQ(*std::static_pointer_cast<int>(again), 3);
+  auto failing = [] { return std::shared_ptr<void>(); };
+  EXPECT_EQ(runtime.shared_object("bad", failing), nullptr);
+  EXPECT_EQ(runtime.shared_object("bad", make) != nullptr, true);  // the failure was not remembered
+  EXPECT_EQ(made, 4);
 }

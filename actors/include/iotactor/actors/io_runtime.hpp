@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <string>
 
 namespace boost::asio {
 class io_context;
@@ -40,6 +41,12 @@ class io_runtime {
   /// runs on the caller's thread or on the thread of that end_connect(): it should only post its work.
   void begin_connect(std::function<void()> start);
   void end_connect();
+
+  /// An object the connections of this runtime share, such as the TLS context of equal TLS options: made by
+  /// `make` (nothing = failure, not remembered) the first time a key is asked for, and again once nobody
+  /// holds the last one made.
+  std::shared_ptr<void> shared_object(const std::string& key,
+                                      const std::function<std::shared_ptr<void>()>& make);
 
  private:
   struct impl;

@@ -84,13 +84,13 @@ struct connection_success {
 
 /// Everything one call produced. Callers reuse one instance (clear() keeps the capacity).
 struct session_effects {
-  std::vector<protocol::packet> send;           // to write, in this order
-  std::vector<operation_result> completed;      // operations that are finished
-  std::vector<protocol::publish> received;      // application messages for the router
-  std::vector<operation> requeue;               // not admitted now: back to the head of the offline queue
-  std::vector<operation> returned;              // unacknowledged on a lost connection: the offline queue
-                                                // applies its behaviour, then puts survivors at its head
-  std::uint32_t credit = 0;                     // publish quota freed by this call
+  std::vector<protocol::packet> send;       // to write, in this order
+  std::vector<operation_result> completed;  // operations that are finished
+  std::vector<protocol::publish> received;  // application messages for the router
+  std::vector<operation> requeue;           // not admitted now: back to the head of the offline queue
+  std::vector<operation> returned;          // unacknowledged on a lost connection: the offline queue
+                                            // applies its behaviour, then puts survivors at its head
+  std::uint32_t credit = 0;                 // publish quota freed by this call
   // On the heap: they are rare, and inline they made every client of a fleet 1 KB larger.
   std::unique_ptr<connection_success> connected;  // a CONNACK accepted the connection
   std::unique_ptr<connection_close> close;        // the connection must end (already forgotten here)
