@@ -6,6 +6,7 @@
 #include "iotactor/protocol/decoder.hpp"
 #include "iotactor/protocol/describe.hpp"
 #include "iotactor/protocol/encoder.hpp"
+#include "packet_writer.hpp"
 #include "transport.hpp"
 
 namespace iotactor {
@@ -50,6 +51,7 @@ struct codec_state {
   protocol::protocol_version version = protocol::protocol_version::v5;
   std::shared_ptr<detail::transport> transport;
   std::shared_ptr<inbound_decoder> inbound;
+  packet_writer_ptr writer;
   bool up = false;
   static inline const char* name = "iotactor.codec";
 };
@@ -70,6 +72,7 @@ codec_actor::behavior_type codec_fn(codec_actor::stateful_pointer<codec_state> s
       detail::make_transport(io, std::move(options), me,
                              [inbound = st.inbound](detail::transport& t, const std::uint8_t* data,
                                                     std::size_t size) { inbound->on_data(t, data, size); });
+  st.writer = std::make_shared<packet_writer>(st.transport, version);
   st.transport->start();
   // The state is gone when attachables run: capture the transport itself, and the io_runtime it runs on
   // (its strand must still exist when abort() posts to it).
@@ -77,7 +80,7 @@ codec_actor::behavior_type codec_fn(codec_actor::stateful_pointer<codec_state> s
   return {
       [self, session](up_atom) {
         self->state.up = true;
-        self->send(session, attach_atom::value, caf::actor_cast<codec_actor>(self));
+        self->send(session, attach_atom::value, caf::actor_cast<codec_actor>(self), self->state.writer);
       },
       [self, session, client](down_atom, failure& why) {
         auto& s = self->state;
@@ -89,19 +92,6 @@ codec_actor::behavior_type codec_fn(codec_actor::stateful_pointer<codec_state> s
                        connection_close{make_error_code(why.code), why.message, {}, {}, {}});
         }
         self->quit();
-      },
-      [self](packets_atom, const packet_batch& packets) {
-        auto& s = self->state;
-        protocol::bytes out;
-        for (const auto& p : packets) {
-          if (auto err = protocol::encode(p, s.version, out)) {
-            // The session validated every packet; reaching this is a bug worth surfacing, not hiding.
-            self->quit(caf::make_error(caf::sec::runtime_error, "cannot encode " + protocol::describe(p) +
-                                                                    ": " + protocol::to_string(*err)));
-            return;
-          }
-        }
-        s.transport->write(buffer_batch{protocol::shared_bytes(std::move(out))});
       },
       [self](shutdown_atom) { self->state.transport->shutdown(); },
   };

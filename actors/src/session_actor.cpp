@@ -1,5 +1,6 @@
 // session actor: maps messages onto session_state and carries out its effects; arms one timer at a time.
 #include "iotactor/actors/stages.hpp"
+#include "packet_writer.hpp"
 
 namespace iotactor {
 
@@ -8,7 +9,8 @@ namespace {
 struct session_actor_state {
   std::optional<session_state> session;
   session_effects fx;
-  codec_actor codec;  // the current connection's codec, if any
+  codec_actor codec;         // the current connection's codec, if any
+  packet_writer_ptr writer;  // and its outbound half
   offline_queue_actor queue;
   std::uint64_t timer_generation = 0;
   std::optional<time_point> timer_at;
@@ -35,7 +37,13 @@ void apply(session_pointer self, const client_actor& client, const router_actor&
   auto& fx = st.fx;
   if (fx.close && fx.close->disconnect_to_send && st.codec)
     fx.send.emplace_back(*fx.close->disconnect_to_send);
-  if (!fx.send.empty() && st.codec) self->send(st.codec, packets_atom::value, std::move(fx.send));
+  if (!fx.send.empty() && st.writer) {
+    if (auto err = st.writer->write(fx.send)) {
+      // Every packet was validated before it got here: failing now is a bug worth surfacing, not hiding.
+      self->quit(caf::make_error(caf::sec::runtime_error, *err));
+      return;
+    }
+  }
   if (!fx.received.empty()) self->send(router, deliver_atom::value, std::move(fx.received));
   if (!fx.completed.empty()) self->send(client, done_atom::value, std::move(fx.completed));
   if (st.queue) {
@@ -45,8 +53,9 @@ void apply(session_pointer self, const client_actor& client, const router_actor&
   }
   if (fx.connected) self->send(client, online_atom::value, std::move(*fx.connected));
   if (fx.close) {
-    if (st.codec) self->send(st.codec, shutdown_atom::value);
+    if (st.codec) self->send(st.codec, shutdown_atom::value);  // after the writes above: they are queued
     st.codec = nullptr;
+    st.writer = nullptr;
     self->send(client, offline_atom::value, std::move(*fx.close));
   }
   fx.clear();
@@ -60,10 +69,11 @@ session_actor::behavior_type session_fn(session_pointer self, session_options op
   auto router_slot = std::make_shared<router_actor>(std::move(initial_router));
   return {
       [router_slot](attach_atom, router_actor& router) { *router_slot = std::move(router); },
-      [self, client, router_slot](attach_atom, codec_actor codec) {
+      [self, client, router_slot](attach_atom, codec_actor codec, packet_writer_ptr& writer) {
         auto& st = self->state;
         if (st.codec) st.session->on_connection_lost(st.fx);  // a stale connection: forget it first
         st.codec = std::move(codec);
+        st.writer = std::move(writer);
         st.session->start_connection(clock_type::now(), st.fx);
         apply(self, client, *router_slot);
       },
@@ -82,6 +92,7 @@ session_actor::behavior_type session_fn(session_pointer self, session_options op
         auto& st = self->state;
         if (!st.codec || self->current_sender() != st.codec.address()) return;
         st.codec = nullptr;
+        st.writer = nullptr;
         st.session->on_connection_lost(st.fx);
         connection_close close;
         close.error = make_error_code(why.code);
@@ -104,8 +115,8 @@ session_actor::behavior_type session_fn(session_pointer self, session_options op
       },
       [self, client, router_slot](stop_atom, bool send_disconnect) {
         auto& st = self->state;
-        if (st.codec && send_disconnect && st.session->connected())
-          self->send(st.codec, packets_atom::value, packet_batch{protocol::disconnect{}});
+        if (st.writer && send_disconnect && st.session->connected())
+          st.fx.send.emplace_back(protocol::disconnect{});  // apply() writes it, then shuts the codec down
         bool had_connection = static_cast<bool>(st.codec);
         st.session->stop(st.fx);
         if (had_connection) {

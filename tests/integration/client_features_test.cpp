@@ -168,6 +168,40 @@ TEST_F(client_features, tls_with_the_ca_from_memory_connects_and_round_trips_qos
   expect_round_trip(client, "tls/memory", "ca from memory");
 }
 
+TEST_F(client_features, tls_refuses_a_server_certificate_made_out_to_another_name) {
+  certificate_factory certs;
+  mosquitto_broker broker(tls_broker(certs));
+  auto c = tls_config(broker, certs, "tls-other-name");
+  c.connection.tls.server_name = "broker.example";  // the certificate names localhost and 127.0.0.1
+  auto& events = new_events();
+  start(c, events);
+  auto failure = first_failure(events);
+  EXPECT_EQ(failure.error, errc::tls_failure) << failure.message;
+  EXPECT_NE(failure.message.find("certificate verification failed: hostname mismatch"), std::string::npos)
+      << failure.message;
+}
+
+TEST_F(client_features, tls_checks_an_address_endpoint_against_the_certificate_addresses) {
+  certificate_factory certs;
+  mosquitto_broker broker(tls_broker(certs));
+  auto c = tls_config(broker, certs, "tls-by-address");
+  c.connection.tls.server_name.clear();  // checked: 127.0.0.1, an IP entry of the certificate
+  auto& events = new_events();
+  auto client = connected(c, events);
+  expect_round_trip(client, "tls/address", "by address");
+}
+
+TEST_F(client_features, tls_without_the_host_name_check_accepts_a_certificate_for_another_name) {
+  certificate_factory certs;
+  mosquitto_broker broker(tls_broker(certs));
+  auto c = tls_config(broker, certs, "tls-no-name-check");
+  c.connection.tls.server_name = "broker.example";
+  c.connection.tls.verify_host_name = false;  // the chain is still verified
+  auto& events = new_events();
+  auto client = connected(c, events);
+  expect_round_trip(client, "tls/noname", "name not checked");
+}
+
 TEST_F(client_features, tls_with_an_unrelated_ca_fails_certificate_verification) {
   certificate_factory certs;
   mosquitto_broker broker(tls_broker(certs));

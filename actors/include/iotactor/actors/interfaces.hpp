@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -80,14 +81,17 @@ struct message_handler {
 /// futures; it must not block).
 using completion_callback = std::function<void(operation_result&&)>;
 
+/// The outbound half of a connection's codec: the session encodes with it and writes to the transport.
+class packet_writer;
+using packet_writer_ptr = std::shared_ptr<packet_writer>;
+
 /// Bytes <-> packets for one connection. It owns the connection's transport (TCP or TLS, bytes only), which
 /// reports up, data and down to it and writes what it is given as one gather write.
 using codec_actor = caf::typed_actor<
     // from the transport (its reads are decoded on the I/O thread and go to the session directly)
     caf::reacts_to<up_atom>, caf::reacts_to<down_atom, failure>,
-    // from the session
-    caf::reacts_to<packets_atom, packet_batch>,  // encode and write
-    caf::reacts_to<shutdown_atom>>;              // close the connection
+    // from the session, which writes its packets through the codec's packet_writer
+    caf::reacts_to<shutdown_atom>>;  // close the connection after what was written
 
 /// Operations not yet admitted to the session.
 using offline_queue_actor = caf::typed_actor<
@@ -109,7 +113,8 @@ using router_actor =
 
 /// The MQTT session: outlives connections.
 using session_actor = caf::typed_actor<
-    caf::reacts_to<attach_atom, codec_actor>,          // a transport is up: send CONNECT through this codec
+    // a transport is up: send CONNECT through this writer; packets come from this codec
+    caf::reacts_to<attach_atom, codec_actor, packet_writer_ptr>,
     caf::reacts_to<attach_atom, offline_queue_actor>,  // the queue to hand operations back to
     caf::reacts_to<attach_atom, router_actor>,         // a restarted router
     caf::reacts_to<packets_atom, packet_batch>,        // decoded packets
@@ -149,6 +154,7 @@ using client_actor = caf::typed_actor<
 
 // Local-only message types (the pipeline of one client lives in one process).
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotactor::failure)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotactor::packet_writer_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotactor::packet_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotactor::buffer_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotactor::operation)
