@@ -215,6 +215,15 @@ void do_publish(client_pointer self, operation_id id, protocol::publish&& p,
   submit(self, std::move(op));
 }
 
+/// A fire-and-forget publish: its outcome sends no message (publish_atom is there to learn of a failure).
+void post(client_pointer self, protocol::publish&& p) {
+  publish_operation op;
+  op.id = new_operation(self);
+  op.packet = std::move(p);
+  op.notify = false;
+  submit(self, std::move(op));
+}
+
 void do_subscribe(client_pointer self, operation_id id, protocol::subscribe&& sub,
                   message_handler&& handler) {
   auto& st = self->state;
@@ -368,12 +377,9 @@ client_actor::behavior_type client_fn(client_pointer self, client_config config)
         track(self, id).callback = std::move(done);
         do_publish(self, id, std::move(p));
       },
-      [self](post_atom, protocol::publish& p) {
-        publish_operation op;
-        op.id = new_operation(self);
-        op.packet = std::move(p);
-        op.notify = false;
-        submit(self, std::move(op));
+      [self](post_atom, protocol::publish& p) { post(self, std::move(p)); },
+      [self](post_atom, publish_batch& batch) {
+        for (auto& p : batch) post(self, std::move(p));
       },
       [self](subscribe_atom, protocol::subscribe& sub,
              message_handler& handler) -> caf::result<operation_result> {

@@ -269,6 +269,7 @@ class asio_transport final : public transport, public std::enable_shared_from_th
 
   void handshake() {
     ERR_clear_error();
+    errno = 0;  // so that a failure reported as SSL_ERROR_SYSCALL names its own cause
     int r = SSL_do_handshake(ssl_.get());
     if (r == 1) return on_up();
     int e = SSL_get_error(ssl_.get(), r);
@@ -341,6 +342,7 @@ class asio_transport final : public transport, public std::enable_shared_from_th
     std::size_t have = 0;
     for (;;) {
       ERR_clear_error();
+      errno = 0;  // so that a failure reported as SSL_ERROR_SYSCALL names its own cause
       int r = SSL_read(ssl_.get(), buffer.data() + have, static_cast<int>(buffer.size() - have));
       if (r > 0) {
         have += static_cast<std::size_t>(r);
@@ -412,6 +414,7 @@ class asio_transport final : public transport, public std::enable_shared_from_th
   void write_tls() {
     while (tls_written_ < tls_out_.size()) {
       ERR_clear_error();
+      errno = 0;  // so that a failure reported as SSL_ERROR_SYSCALL names its own cause
       int r = SSL_write(ssl_.get(), tls_out_.data() + tls_written_,
                         static_cast<int>(tls_out_.size() - tls_written_));
       if (r > 0) {
@@ -429,12 +432,29 @@ class asio_transport final : public transport, public std::enable_shared_from_th
         return;
       }
       writing_ = false;
-      return report_down(errc::tls_failure,
-                         "TLS error writing to " + endpoint_name(options_) + ": " + ssl_error_text(e));
+      auto why = ssl_error_text(e);
+      // A server that refuses us (TLS 1.3 "certificate required") sends an alert and closes; our write can
+      // fail on the reset before the read side has seen the alert, which names the cause.
+      if (auto alert = pending_alert())
+        return report_down(errc::tls_failure, "TLS error from " + endpoint_name(options_) + ": " + *alert);
+      return report_down(errc::tls_failure, "TLS error writing to " + endpoint_name(options_) + ": " + why);
     }
     tls_out_.clear();
     tls_out_.shrink_to_fit();  // an idle connection keeps no write buffer
     on_written({});
+  }
+
+  /// Reads what the server sent before it went away; the reason of an alert among it, if any.
+  std::optional<std::string> pending_alert() {
+    auto& buffer = io_buffer();
+    for (;;) {
+      ERR_clear_error();
+      int r = SSL_read(ssl_.get(), buffer.data(), static_cast<int>(buffer.size()));
+      if (r > 0) continue;  // application data before the alert: the connection is failing anyway
+      int e = SSL_get_error(ssl_.get(), r);
+      if (e != SSL_ERROR_SSL) return std::nullopt;
+      return ssl_error_text(e);
+    }
   }
 
   void resume_write_waiting_for_read() {

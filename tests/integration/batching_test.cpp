@@ -62,3 +62,18 @@ TEST_F(client_fixture, publishes_posted_just_before_stop_go_out_before_the_disco
   ASSERT_TRUE(received.wait_count(n)) << received.size() << " of " << n;
   EXPECT_EQ(payloads_of(received.items()), numbered(n));
 }
+
+TEST_F(client_fixture, a_posted_batch_of_publishes_arrives_complete_and_in_order) {
+  mosquitto_broker broker;
+  auto& events = new_events();
+  auto subscriber = connected(config_for(broker, "batch-msg-sub"), events);
+  auto& received = new_messages();
+  ASSERT_TRUE(subscribe(subscriber, "many/#", proto::qos::at_least_once, received).ok());
+  auto publisher = connected(config_for(broker, "batch-msg-pub"), new_events());
+  publish_batch batch;
+  for (int i = 0; i < burst; ++i)
+    batch.push_back(message("many/n", std::to_string(i), proto::qos::at_least_once));
+  caf::anon_send(publisher, post_atom::value, std::move(batch));  // one message for all of them
+  ASSERT_TRUE(received.wait_count(burst)) << received.size() << " of " << burst;
+  EXPECT_EQ(payloads_of(received.items()), numbered(burst));
+}

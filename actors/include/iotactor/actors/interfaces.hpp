@@ -129,6 +129,7 @@ using client_actor = caf::typed_actor<
     // with this operation's own ack timeout (0 waits for ever)
     caf::replies_to<publish_atom, protocol::publish, caf::timespan>::with<operation_result>,
     caf::reacts_to<post_atom, protocol::publish>,  // fire and forget: no result message
+    caf::reacts_to<post_atom, publish_batch>,      // the same for many, in order, in one message
     caf::replies_to<subscribe_atom, protocol::subscribe, message_handler>::with<operation_result>,
     caf::replies_to<unsubscribe_atom, protocol::unsubscribe>::with<operation_result>,
     // the same three with a completion callback instead of a response message
