@@ -2,7 +2,6 @@
 #include "transport.hpp"
 
 #include <cerrno>
-#include <cstdint>
 #include <cstring>
 #include <optional>
 
@@ -96,14 +95,14 @@ BIO_METHOD* socket_bio_method() {
     BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "iotactor socket");
     BIO_meth_set_write(m, [](BIO* b, const char* data, int size) -> int {
       BIO_clear_retry_flags(b);
-      auto fd = static_cast<int>(reinterpret_cast<std::intptr_t>(BIO_get_data(b)));
+      int fd = *static_cast<const int*>(BIO_get_data(b));
       auto n = ::send(fd, data, static_cast<std::size_t>(size), MSG_NOSIGNAL);
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) BIO_set_retry_write(b);
       return static_cast<int>(n);
     });
     BIO_meth_set_read(m, [](BIO* b, char* data, int size) -> int {
       BIO_clear_retry_flags(b);
-      auto fd = static_cast<int>(reinterpret_cast<std::intptr_t>(BIO_get_data(b)));
+      int fd = *static_cast<const int*>(BIO_get_data(b));
       auto n = ::recv(fd, data, static_cast<std::size_t>(size), 0);
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) BIO_set_retry_read(b);
       return static_cast<int>(n);
@@ -235,7 +234,8 @@ class asio_transport final : public transport, public std::enable_shared_from_th
     ssl_.reset(SSL_new(context_->native_handle()));
     BIO* bio = ssl_ ? BIO_new(socket_bio_method()) : nullptr;
     if (bio == nullptr) return "cannot make a TLS session";
-    BIO_set_data(bio, reinterpret_cast<void*>(static_cast<std::intptr_t>(socket_.native_handle())));
+    tls_fd_ = socket_.native_handle();
+    BIO_set_data(bio, &tls_fd_);
     SSL_set_bio(ssl_.get(), bio, bio);
     SSL_set_connect_state(ssl_.get());
     const std::string& name = t.server_name.empty() ? options_.host : t.server_name;
@@ -490,6 +490,7 @@ class asio_transport final : public transport, public std::enable_shared_from_th
     error_code ignored;
     socket_.shutdown(tcp::socket::shutdown_both, ignored);
     socket_.close(ignored);
+    tls_fd_ = -1;  // the descriptor's number may be given to another socket now
   }
 
   void report_down(errc code, std::string message) {
@@ -511,6 +512,7 @@ class asio_transport final : public transport, public std::enable_shared_from_th
   tcp::socket socket_;
   asio::steady_timer timer_;
   std::shared_ptr<ssl::context> context_;
+  int tls_fd_ = -1;  // what the socket BIO reads and writes; -1 once the socket is closed
   struct ssl_free {
     void operator()(SSL* s) const noexcept { SSL_free(s); }
   };
