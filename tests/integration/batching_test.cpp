@@ -31,49 +31,50 @@ std::vector<std::string> numbered(int n) {
 
 }  // namespace
 
-TEST_F(client_fixture, a_burst_of_fire_and_forget_publishes_arrives_complete_and_in_order) {
+/// A subscriber to "<name>/#" and a publisher, both connected to one broker.
+struct batching : client_fixture {
   mosquitto_broker broker;
-  auto& events = new_events();
-  auto subscriber = connected(config_for(broker, "batch-sub"), events);
-  auto& received = new_messages();
-  ASSERT_TRUE(subscribe(subscriber, "batch/#", proto::qos::at_least_once, received).ok());
-  auto publisher = connected(config_for(broker, "batch-pub"), new_events());
+  message_log& received = new_messages();
+  event_log& publisher_events = new_events();
+  client_actor publisher;
+
+  void connect_pair(const std::string& name, proto::qos q) {
+    auto subscriber = connected(config_for(broker, name + "-sub"), new_events());
+    ASSERT_TRUE(subscribe(subscriber, name + "/#", q, received).ok());
+    publisher = connected(config_for(broker, name + "-pub"), publisher_events);
+  }
+
+  /// Every one of `n` numbered payloads arrived, in order.
+  void expect_all_in_order(int n) {
+    ASSERT_TRUE(received.wait_count(n)) << received.size() << " of " << n;
+    EXPECT_EQ(payloads_of(received.items()), numbered(n));
+  }
+};
+
+TEST_F(batching, a_burst_of_fire_and_forget_publishes_arrives_complete_and_in_order) {
+  connect_pair("burst", proto::qos::at_least_once);
   for (int i = 0; i < burst; ++i)
     caf::anon_send(publisher, post_atom::value,
-                   message("batch/n", std::to_string(i), proto::qos::at_least_once));
-  ASSERT_TRUE(received.wait_count(burst)) << received.size() << " of " << burst;
-  EXPECT_EQ(payloads_of(received.items()), numbered(burst));
+                   message("burst/n", std::to_string(i), proto::qos::at_least_once));
+  expect_all_in_order(burst);
 }
 
-TEST_F(client_fixture, publishes_posted_just_before_stop_go_out_before_the_disconnect) {
-  mosquitto_broker broker;
-  auto& events = new_events();
-  auto subscriber = connected(config_for(broker, "batch-stop-sub"), events);
-  auto& received = new_messages();
-  ASSERT_TRUE(subscribe(subscriber, "stop/#", proto::qos::at_most_once, received).ok());
-  auto& publisher_events = new_events();
-  auto publisher = connected(config_for(broker, "batch-stop-pub"), publisher_events);
+TEST_F(batching, publishes_posted_just_before_stop_go_out_before_the_disconnect) {
+  connect_pair("stop", proto::qos::at_most_once);
   constexpr int n = 300;
   for (int i = 0; i < n; ++i)
     caf::anon_send(publisher, post_atom::value,
                    message("stop/n", std::to_string(i), proto::qos::at_most_once));
   caf::anon_send(publisher, stop_atom::value, true);  // in the client's mailbox right behind the posts
   ASSERT_TRUE(publisher_events.wait([](const auto& v) { return has(v, lifecycle_event_type::stopped); }));
-  ASSERT_TRUE(received.wait_count(n)) << received.size() << " of " << n;
-  EXPECT_EQ(payloads_of(received.items()), numbered(n));
+  expect_all_in_order(n);
 }
 
-TEST_F(client_fixture, a_posted_batch_of_publishes_arrives_complete_and_in_order) {
-  mosquitto_broker broker;
-  auto& events = new_events();
-  auto subscriber = connected(config_for(broker, "batch-msg-sub"), events);
-  auto& received = new_messages();
-  ASSERT_TRUE(subscribe(subscriber, "many/#", proto::qos::at_least_once, received).ok());
-  auto publisher = connected(config_for(broker, "batch-msg-pub"), new_events());
+TEST_F(batching, a_posted_batch_of_publishes_arrives_complete_and_in_order) {
+  connect_pair("many", proto::qos::at_least_once);
   publish_batch batch;
   for (int i = 0; i < burst; ++i)
     batch.push_back(message("many/n", std::to_string(i), proto::qos::at_least_once));
   caf::anon_send(publisher, post_atom::value, std::move(batch));  // one message for all of them
-  ASSERT_TRUE(received.wait_count(burst)) << received.size() << " of " << burst;
-  EXPECT_EQ(payloads_of(received.items()), numbered(burst));
+  expect_all_in_order(burst);
 }
