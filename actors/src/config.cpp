@@ -1,5 +1,6 @@
 // Validation of the client configuration (every invalid option is named when the client is built), and the
 // scheduler settings the client is measured with.
+#include "iotactor/actors/affine_scheduler.hpp"
 #include "iotactor/actors/client.hpp"
 #include "iotactor/protocol/encoder.hpp"
 #include "iotactor/protocol/topic.hpp"
@@ -57,9 +58,21 @@ std::optional<std::string> validate(const client_config& c) {
   return std::nullopt;
 }
 
-void configure_scheduler(caf::actor_system_config& cfg, std::size_t threads) {
-  cfg.set("scheduler.policy", caf::atom("sharing"));
+void configure_scheduler(caf::actor_system_config& cfg, std::size_t threads, scheduler_policy policy) {
   cfg.set("scheduler.max-threads", threads == 0 ? std::size_t{1} : threads);
+  switch (policy) {
+    case scheduler_policy::affine:
+      cfg.load<affine_coordinator>();
+      break;
+    case scheduler_policy::sharing:
+      cfg.set("scheduler.policy", caf::atom("sharing"));
+      break;
+    case scheduler_policy::stealing:
+      cfg.set("scheduler.policy", caf::atom("stealing"));
+      break;
+  }
 }
+
+affine_sharing::~affine_sharing() = default;
 
 }  // namespace iotactor

@@ -179,10 +179,19 @@ class iotactor_implementation final : public implementation {
   /// The settings iotactor recommends (configure_scheduler); BENCH_CAF_THREADS and BENCH_CAF_POLICY
   /// override them for experiments.
   static caf::actor_system_config& configured(caf::actor_system_config& cfg) {
-    configure_scheduler(cfg);
-    if (const char* t = std::getenv("BENCH_CAF_THREADS")) cfg.set("scheduler.max-threads", std::atoi(t));
-    if (const char* p = std::getenv("BENCH_CAF_POLICY"))
-      cfg.set("scheduler.policy", caf::atom_from_string(p));
+    std::size_t threads = 2;
+    if (const char* t = std::getenv("BENCH_CAF_THREADS")) threads = std::strtoul(t, nullptr, 10);
+    auto policy = scheduler_policy::affine;
+    if (const char* p = std::getenv("BENCH_CAF_POLICY")) {
+      std::string name = p;
+      if (name == "sharing")
+        policy = scheduler_policy::sharing;
+      else if (name == "stealing")
+        policy = scheduler_policy::stealing;
+      else if (name != "affine")
+        throw std::invalid_argument("BENCH_CAF_POLICY must be affine, sharing or stealing, not " + name);
+    }
+    configure_scheduler(cfg, threads, policy);
     return cfg;
   }
   caf::actor_system_config config_;

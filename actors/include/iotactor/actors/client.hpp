@@ -32,11 +32,23 @@ struct client_config {
 /// timeout"), or nothing.
 std::optional<std::string> validate(const client_config& config);
 
+/// How the workers of the actor system pick the next actor to run.
+enum class scheduler_policy {
+  /// iotactor::affine_sharing (affine_scheduler.hpp): CAF's central queue plus one slot per worker for the
+  /// actor that the running one just sent to, so a message handed along the pipeline runs on the same
+  /// worker without waking another (the default).
+  affine,
+  /// CAF's work sharing: one central queue; every enqueue wakes a sleeping worker.
+  sharing,
+  /// CAF's work stealing (CAF's default): idle workers poll with sleeps of 50 us to 10 ms.
+  stealing,
+};
+
 /// The CAF scheduler settings the client is tuned and measured with (bench/, docs/performance.md): the
-/// sharing policy, whose idle workers block on a condition variable and wake at once (work stealing, CAF's
-/// default, polls with sleeps of 50 us to 10 ms, which doubled the one-way latency), and `threads` workers
-/// (CAF's default is max(cores, 4)). Call it on the configuration before the actor_system is made.
-void configure_scheduler(caf::actor_system_config& cfg, std::size_t threads = 2);
+/// given policy and `threads` workers (CAF's default is max(cores, 4); 0 counts as 1). Call it on the
+/// configuration before the actor_system is made.
+void configure_scheduler(caf::actor_system_config& cfg, std::size_t threads = 2,
+                         scheduler_policy policy = scheduler_policy::affine);
 
 /// Spawns the client and its stages (session, offline queue, router). It connects after start_atom.
 /// An invalid configuration gives caf::sec::invalid_argument with the message of validate().
