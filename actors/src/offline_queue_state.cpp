@@ -59,6 +59,8 @@ protocol::result<std::size_t> offline_queue_state::encoded_size(operation& op) c
 }
 
 std::size_t offline_queue_state::size_of(operation& op) const {
+  if (auto* pub = std::get_if<publish_operation>(&op); pub && pub->encoded_size != 0)
+    return pub->encoded_size;
   auto size = encoded_size(op);
   return size ? *size : 0;
 }
@@ -97,6 +99,7 @@ std::optional<operation_result> offline_queue_state::submit(operation&& op, bool
                                                 " of its maximum " + std::to_string(options_.max_bytes) +
                                                 " bytes; this operation needs " + std::to_string(size));
   bytes_ += size;
+  if (auto* pub = std::get_if<publish_operation>(&op)) pub->encoded_size = size;
   queue_.push_back(entry{std::move(op), size});
   return std::nullopt;
 }

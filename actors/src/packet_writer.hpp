@@ -17,12 +17,15 @@ class packet_writer {
       : transport_(std::move(transport)), version_(version) {}
 
   /// Encodes the packets into one buffer and queues it on the transport; an error names a packet that
-  /// cannot be encoded (the session validated them: that is a bug), and then nothing is written.
+  /// cannot be encoded (the session validated them: that is a bug), and then nothing is written. A PUBLISH
+  /// is not validated again (the session did, when it admitted the operation).
   std::optional<std::string> write(const packet_batch& packets);
 
  private:
+  static constexpr std::size_t max_size_hint = std::size_t{256} * 1024;
   std::shared_ptr<detail::transport> transport_;
   protocol::protocol_version version_;
+  std::size_t size_hint_ = 0;
 };
 
 }  // namespace iotactor

@@ -430,7 +430,8 @@ void session_state::send_publish(publish_operation&& op, time_point now, session
     p.packet_id = *id;
   }
   p.dup = false;
-  auto size = proto::encoded_size(p, v);
+  // Validated by the offline queue (the packet identifier does not change the size), or validate it now.
+  auto size = op.encoded_size != 0 ? proto::result<std::size_t>(op.encoded_size) : proto::encoded_size(p, v);
   if (!size || *size > settings_.maximum_packet_size_to_server) {
     if (p.qos != proto::qos::at_most_once) packet_ids_.release(p.packet_id);
     if (!size)

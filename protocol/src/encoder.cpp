@@ -598,6 +598,21 @@ template result<std::size_t> encoded_size(const pingresp&, protocol_version);
 template result<std::size_t> encoded_size(const disconnect&, protocol_version);
 template result<std::size_t> encoded_size(const auth&, protocol_version);
 
+std::size_t encode_validated(const packet& p, protocol_version version, bytes& out) {
+  return std::visit(
+      [&](const auto& x) -> std::size_t {
+        counter c;
+        emit_body(c, x, version);
+        auto remaining = static_cast<std::uint32_t>(c.n);
+        frame f{remaining, 1 + variable_byte_integer_size(remaining) + remaining};
+        auto old_size = out.size();
+        out.resize(old_size + f.total);
+        write_packet(x, version, f, out.data() + old_size);
+        return f.total;
+      },
+      p);
+}
+
 result<std::size_t> encode_to(const packet& p, protocol_version version, std::uint8_t* dst,
                               std::size_t capacity) {
   return std::visit(

@@ -128,6 +128,25 @@ TEST(offline_queue, take_keeps_order_and_stops_at_a_qos1_publish_when_the_quota_
   EXPECT_EQ(q.bytes(), 0U);
 }
 
+// The session and the writer trust this size instead of validating the PUBLISH again.
+TEST(offline_queue, an_admitted_publish_carries_its_encoded_size_with_the_packet_identifier_counted) {
+  offline_queue_state q({}, proto::protocol_version::v5);
+  ASSERT_FALSE(q.submit(publish(1, proto::qos::at_most_once), true));
+  ASSERT_FALSE(q.submit(publish(2, proto::qos::at_least_once), true));
+  ASSERT_FALSE(q.submit(subscribe(3), true));
+  std::uint32_t quota = 5;
+  std::vector<operation> out;
+  q.take(quota, 10, out);
+  ASSERT_EQ(out.size(), 3U);
+  auto& qos0 = std::get<publish_operation>(out[0]);
+  EXPECT_EQ(qos0.encoded_size, *proto::encoded_size(qos0.packet, proto::protocol_version::v5));
+  auto& qos1 = std::get<publish_operation>(out[1]);
+  auto with_id = qos1.packet;
+  with_id.packet_id = 7;  // what the session sets: two bytes the queue counted already
+  EXPECT_EQ(qos1.encoded_size, *proto::encoded_size(with_id, proto::protocol_version::v5));
+  EXPECT_EQ(qos1.encoded_size, qos0.encoded_size + 2);
+}
+
 TEST(offline_queue, take_respects_the_batch_size) {
   offline_queue_state q({}, proto::protocol_version::v5);
   for (operation_id i = 1; i <= 5; ++i) ASSERT_FALSE(q.submit(subscribe(i), true));

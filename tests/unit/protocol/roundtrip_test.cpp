@@ -154,3 +154,18 @@ TEST(encoder_limits, a_packet_over_the_peer_maximum_size_is_rejected_with_packet
   EXPECT_EQ(err->code, reason_code::packet_too_large);
   EXPECT_TRUE(out.empty());
 }
+
+// The writer's fast path: for a packet that validates, encode_validated appends exactly encode's bytes.
+TEST_P(roundtrip, encode_validated_appends_the_bytes_encode_writes) {
+  const auto v = GetParam();
+  packet_generator gen(11, v);
+  bytes all_expected;
+  bytes all;
+  for (int i = 0; i < 300; ++i) {
+    auto p = gen.any();
+    auto expected = encode_ok(p, v);
+    all_expected.insert(all_expected.end(), expected.begin(), expected.end());
+    ASSERT_EQ(encode_validated(p, v, all), expected.size()) << describe(p);
+  }
+  EXPECT_EQ(all, all_expected);
+}

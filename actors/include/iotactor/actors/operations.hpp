@@ -23,6 +23,9 @@ struct publish_operation {
   std::optional<std::chrono::seconds> ack_timeout;
   /// False for a fire-and-forget publish: its success sends no result message (failures still do).
   bool notify = true;
+  /// The packet's encoded size, set by the offline queue once it validated the packet (0: not yet), so that
+  /// the session and the writer do not validate it again.
+  std::size_t encoded_size = 0;
 };
 
 struct subscribe_operation {

@@ -28,6 +28,11 @@ template <class Packet>
 std::optional<error> encode(const Packet& p, protocol_version version, bytes& out,
                             std::uint32_t maximum_size = max_packet_size);
 
+/// Appends a packet that already passed encoded_size() or encode() with this version, without validating
+/// it again (the topic's UTF-8, the properties, ...); returns the bytes appended. For the writer of a
+/// client whose session validated every packet it sends; anything else should call encode().
+std::size_t encode_validated(const packet& p, protocol_version version, bytes& out);
+
 /// Writes into [dst, dst + capacity) and returns the count written; fails if capacity is too small.
 result<std::size_t> encode_to(const packet& p, protocol_version version, std::uint8_t* dst,
                               std::size_t capacity);
