@@ -137,3 +137,51 @@ TEST(affine_sharing, a_blocked_worker_s_next_job_is_stolen) {
 TEST(affine_sharing, one_worker_runs_everything) {
   EXPECT_EQ(same_thread_hops(iotactor::scheduler_policy::affine, 500, 1), 500);
 }
+
+namespace {
+
+using where_atom = caf::atom_constant<caf::atom("where")>;
+
+/// Waits (with a deadline) until `n` workers are asleep.
+bool until_asleep(caf::actor_system& sys, std::size_t n) {
+  auto& data = dynamic_cast<iotactor::affine_coordinator&>(sys.scheduler()).data();
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (data.idle.load() != n)
+    if (std::chrono::steady_clock::now() > deadline)
+      return false;
+    else
+      std::this_thread::yield();
+  return true;
+}
+
+}  // namespace
+
+// A message from outside wakes the worker that went to sleep last, so at low load one worker keeps doing the
+// work (with warm caches) instead of each message moving to the coldest one.
+TEST(affine_sharing, a_message_from_outside_wakes_the_worker_that_fell_asleep_last) {
+  caf::actor_system_config cfg;
+  iotactor::configure_scheduler(cfg, 2);
+  caf::actor_system sys{cfg};
+  auto reporter =
+      sys.spawn([]() -> caf::behavior { return {[](where_atom) { return std::this_thread::get_id(); }}; });
+  caf::scoped_actor self{sys};
+  auto where = [&] {
+    std::thread::id id;
+    self->request(reporter, caf::infinite, where_atom::value)
+        .receive([&](std::thread::id t) { id = t; }, [](caf::error&) {});
+    return id;
+  };
+  constexpr int rounds = 100;
+  int same = 0;
+  ASSERT_TRUE(until_asleep(sys, 2));
+  auto last = where();
+  for (int i = 0; i < rounds; ++i) {
+    ASSERT_TRUE(until_asleep(sys, 2));
+    auto now = where();
+    if (now == last) ++same;
+    last = now;
+  }
+  // The other worker wakes every 10 ms to look for slotted jobs and may take one now and then.
+  EXPECT_GE(same, rounds * 9 / 10);
+  caf::anon_send_exit(reporter, caf::exit_reason::user_shutdown);
+}
