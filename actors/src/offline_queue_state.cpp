@@ -1,6 +1,9 @@
 // offline_queue_state: the three offline queue behaviours, bounds, and in-order admission under a quota.
 #include "iotactor/actors/offline_queue_state.hpp"
 
+#include <algorithm>
+#include <iterator>
+
 #include "iotactor/actors/errc.hpp"
 #include "iotactor/protocol/encoder.hpp"
 
@@ -91,7 +94,7 @@ std::optional<operation_result> offline_queue_state::submit(operation&& op, bool
         version_ == protocol::protocol_version::v5 ? errc::invalid_operation : errc::not_supported_in_3_1_1,
         describe_kind(op) + " cannot be sent: " + encoded.error().message);
   auto size = *encoded;
-  if (options_.max_operations != 0 && queue_.size() >= options_.max_operations)
+  if (options_.max_operations != 0 && this->size() >= options_.max_operations)
     return refuse(errc::offline_queue_full, "the offline queue holds its maximum of " +
                                                 std::to_string(options_.max_operations) + " operations");
   if (options_.max_bytes != 0 && bytes_ + size > options_.max_bytes)
@@ -100,15 +103,41 @@ std::optional<operation_result> offline_queue_state::submit(operation&& op, bool
                                                 " bytes; this operation needs " + std::to_string(size));
   bytes_ += size;
   if (auto* pub = std::get_if<publish_operation>(&op)) pub->encoded_size = size;
-  queue_.push_back(entry{std::move(op), size});
+  entries_.push_back(entry{std::move(op), size});
   return std::nullopt;
 }
 
 void offline_queue_state::requeue(std::vector<operation>&& ops) {
-  for (auto it = ops.rbegin(); it != ops.rend(); ++it) {
-    auto size = size_of(*it);
+  if (ops.empty()) return;
+  std::vector<entry> front;
+  front.reserve(ops.size());
+  for (auto& op : ops) {
+    auto size = size_of(op);
     bytes_ += size;
-    queue_.push_front(entry{std::move(*it), size});
+    front.push_back(entry{std::move(op), size});
+  }
+  if (head_ >= front.size()) {  // into the slots taken from the head: no shifting
+    head_ -= front.size();
+    std::move(front.begin(), front.end(), entries_.begin() + static_cast<std::ptrdiff_t>(head_));
+    return;
+  }
+  entries_.insert(entries_.begin() + static_cast<std::ptrdiff_t>(head_),
+                  std::make_move_iterator(front.begin()), std::make_move_iterator(front.end()));
+}
+
+void offline_queue_state::compact() {
+  constexpr std::size_t keep_capacity = 1024;  // entries (about 270 KB); beyond that an empty queue lets go
+  if (head_ == entries_.size()) {
+    if (entries_.capacity() > keep_capacity)
+      entries_ = std::vector<entry>{};
+    else
+      entries_.clear();
+    head_ = 0;
+    return;
+  }
+  if (head_ >= 64 && head_ * 2 >= entries_.size()) {
+    entries_.erase(entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(head_));
+    head_ = 0;
   }
 }
 
@@ -124,41 +153,45 @@ void offline_queue_state::take_back(std::vector<operation>&& ops, std::vector<op
 }
 
 void offline_queue_state::on_disconnect(std::vector<operation_result>& failed) {
-  std::deque<entry> kept;
-  for (auto& e : queue_) {
-    if (keeps(e.op)) {
-      kept.push_back(std::move(e));
+  std::vector<entry> kept;
+  for (auto it = entries_.begin() + static_cast<std::ptrdiff_t>(head_); it != entries_.end(); ++it) {
+    if (keeps(it->op)) {
+      kept.push_back(std::move(*it));
     } else {
-      bytes_ -= e.size;
-      fail(std::move(e.op), failed);
+      bytes_ -= it->size;
+      fail(std::move(it->op), failed);
     }
   }
-  queue_ = std::move(kept);
+  entries_ = std::move(kept);
+  head_ = 0;
 }
 
 void offline_queue_state::take(std::uint32_t& quota, std::size_t max_count, std::vector<operation>& out) {
-  while (!queue_.empty() && max_count > 0) {
-    auto& head = queue_.front();
+  while (!empty() && max_count > 0) {
+    auto& head = entries_[head_];
     if (uses_publish_quota(head.op)) {
-      if (quota == 0) return;
+      if (quota == 0) break;
       --quota;
     }
     bytes_ -= head.size;
     out.push_back(std::move(head.op));
-    queue_.pop_front();
+    ++head_;
     --max_count;
   }
+  compact();
 }
 
 void offline_queue_state::clear(std::vector<operation_result>& failed) {
-  for (auto& e : queue_) {
+  for (auto it = entries_.begin() + static_cast<std::ptrdiff_t>(head_); it != entries_.end(); ++it) {
+    auto& e = *it;
     operation_result r;
     r.id = id_of(e.op);
     r.error = errc::user_requested_stop;
     r.message = "the client was stopped";
     failed.push_back(std::move(r));
   }
-  queue_.clear();
+  entries_ = std::vector<entry>{};
+  head_ = 0;
   bytes_ = 0;
 }
 

@@ -147,6 +147,41 @@ TEST(offline_queue, an_admitted_publish_carries_its_encoded_size_with_the_packet
   EXPECT_EQ(qos1.encoded_size, qos0.encoded_size + 2);
 }
 
+// The queue is a vector with a moving head: operations taken back go into the freed slots, in front of
+// what waits; taking compacts it. Order and byte accounting hold through all of it.
+TEST(offline_queue, order_and_bytes_hold_through_requeues_and_compaction) {
+  offline_queue_state q({}, proto::protocol_version::v5);
+  for (operation_id i = 1; i <= 300; ++i) ASSERT_FALSE(q.submit(publish(i, proto::qos::at_most_once), true));
+  const auto one = q.bytes() / 300;
+  std::uint32_t quota = 0;
+  std::vector<operation> taken;
+  q.take(quota, 100, taken);  // 1..100 out
+  EXPECT_EQ(q.size(), 200U);
+  std::vector<operation> back(std::make_move_iterator(taken.begin() + 89),
+                              std::make_move_iterator(taken.end()));
+  q.requeue(std::move(back));  // 90..100 back in front, into the slots taken from the head
+  EXPECT_EQ(q.size(), 211U);
+  EXPECT_EQ(q.bytes(), 211 * one);
+  std::vector<operation> first;
+  q.take(quota, 160, first);  // 90..249; the head passes the middle: the vector compacts
+  std::vector<operation> more_back;
+  more_back.push_back(publish(1000, proto::qos::at_most_once));
+  more_back.push_back(publish(1001, proto::qos::at_most_once));
+  q.requeue(std::move(more_back));  // head at 0 after compaction: inserted in front
+  for (operation_id i = 301; i <= 305; ++i)
+    ASSERT_FALSE(q.submit(publish(i, proto::qos::at_most_once), true));
+  std::vector<operation> rest;
+  q.take(quota, 1000, rest);
+  std::vector<operation_id> expected_first;
+  for (operation_id i = 90; i <= 249; ++i) expected_first.push_back(i);
+  EXPECT_EQ(ids(first), expected_first);
+  std::vector<operation_id> expected_rest{1000, 1001};
+  for (operation_id i = 250; i <= 305; ++i) expected_rest.push_back(i);
+  EXPECT_EQ(ids(rest), expected_rest);
+  EXPECT_TRUE(q.empty());
+  EXPECT_EQ(q.bytes(), 0U);
+}
+
 TEST(offline_queue, take_respects_the_batch_size) {
   offline_queue_state q({}, proto::protocol_version::v5);
   for (operation_id i = 1; i <= 5; ++i) ASSERT_FALSE(q.submit(subscribe(i), true));

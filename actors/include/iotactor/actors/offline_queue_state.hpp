@@ -4,7 +4,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <vector>
 
@@ -54,9 +53,9 @@ class offline_queue_state {
   /// The client stopped: everything fails with user_requested_stop.
   void clear(std::vector<operation_result>& failed);
 
-  std::size_t size() const noexcept { return queue_.size(); }
+  std::size_t size() const noexcept { return entries_.size() - head_; }
   std::size_t bytes() const noexcept { return bytes_; }
-  bool empty() const noexcept { return queue_.empty(); }
+  bool empty() const noexcept { return head_ == entries_.size(); }
   const offline_queue_options& options() const noexcept { return options_; }
 
   /// Whether the behaviour keeps this operation across a disconnect.
@@ -73,7 +72,13 @@ class offline_queue_state {
 
   offline_queue_options options_;
   protocol::protocol_version version_;
-  std::deque<entry> queue_;
+  /// Called after taking from the head: compacts, and gives a large buffer back once it is empty.
+  void compact();
+
+  // The queue is entries_[head_, end): a vector, not a deque, so an idle client holds no allocation and an
+  // operation costs no node of its own (an entry is about 270 bytes: a deque would allocate one per entry).
+  std::vector<entry> entries_;
+  std::size_t head_ = 0;
   std::size_t bytes_ = 0;
 };
 
