@@ -22,7 +22,9 @@ using session_pointer = session_actor::stateful_pointer<session_actor_state>;
 void arm_timer(session_pointer self) {
   auto& st = self->state;
   auto next = st.session->next_deadline();
-  if (next == st.timer_at) return;
+  // Every delayed_send wakes CAF's clock thread: re-arming on each change cost a wake per connect (CONNACK
+  // deadline, then keep-alive) and one per PUBACK when ack timeouts are on.
+  if (!must_arm(st.timer_at, next)) return;
   st.timer_at = next;
   ++st.timer_generation;
   if (!next) return;

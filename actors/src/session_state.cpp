@@ -575,6 +575,11 @@ void session_state::on_timer(time_point now, session_effects& fx) {
   }
 }
 
+bool must_arm(const std::optional<time_point>& armed, const std::optional<time_point>& next) noexcept {
+  if (!next) return false;
+  return !armed || *next < *armed;
+}
+
 std::optional<time_point> session_state::next_deadline() const {
   std::optional<time_point> next;
   auto consider = [&next](const std::optional<time_point>& t) {

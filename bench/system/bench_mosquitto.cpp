@@ -3,8 +3,8 @@
 // fleet runs every instance from one thread over poll(), libmosquitto's external-loop mode.
 #include <algorithm>
 #include <atomic>
-#include <cstdlib>
 #include <condition_variable>
+#include <cstdlib>
 #include <mosquitto.h>
 #include <mutex>
 #include <poll.h>

@@ -591,3 +591,36 @@ TEST_F(session_fixture, protocol_3_1_1_sends_no_properties_and_sends_no_disconne
   ASSERT_TRUE(fx.close);
   EXPECT_FALSE(fx.close->disconnect_to_send);
 }
+
+// The session actor keeps an armed timer unless a deadline comes earlier: one clock wake per connect
+// instead of two (CONNACK deadline, then keep-alive).
+TEST(session_timer, must_arm_only_an_earlier_deadline_or_the_first) {
+  const std::optional<time_point> none;
+  EXPECT_TRUE(must_arm(none, t0 + 5s));
+  EXPECT_FALSE(must_arm(none, none));
+  EXPECT_TRUE(must_arm(t0 + 20s, t0 + 5s));
+  EXPECT_FALSE(must_arm(t0 + 20s, t0 + 20s));
+  EXPECT_FALSE(must_arm(t0 + 20s, t0 + 60s));
+  EXPECT_FALSE(must_arm(t0 + 20s, none));
+}
+
+// What keeping the timer relies on: the CONNACK deadline's timer fires after the CONNACK moved the next
+// deadline to the keep-alive, finds nothing due, and the keep-alive stays the next deadline.
+TEST_F(session_fixture, a_timer_that_fires_before_any_deadline_does_nothing) {
+  options.connect.keep_alive = 60;
+  options.connack_timeout = 20s;
+  session_state s(options);
+  s.start_connection(t0, fx);
+  EXPECT_EQ(s.next_deadline(), t0 + 20s);
+  fx.clear();
+  s.on_packet(connack_ok(), t0 + 1s, fx);
+  EXPECT_EQ(s.next_deadline(), t0 + 61s);
+  EXPECT_FALSE(must_arm(t0 + 20s, s.next_deadline()));
+  fx.clear();
+  s.on_timer(t0 + 20s, fx);  // the CONNACK deadline's timer, still armed
+  EXPECT_TRUE(fx.send.empty());
+  EXPECT_FALSE(fx.close);
+  EXPECT_TRUE(fx.completed.empty());
+  EXPECT_TRUE(s.connected());
+  EXPECT_EQ(s.next_deadline(), t0 + 61s);
+}

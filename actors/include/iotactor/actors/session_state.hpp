@@ -65,6 +65,11 @@ struct negotiated_settings {
   std::string client_id;
 };
 
+/// Whether the actor of a session with a timer armed for `armed` (if any) must arm one for `next`: only
+/// for an earlier deadline, or when none is armed. A later deadline, or none, keeps the armed timer, which
+/// fires early; on_timer then finds nothing due and the next deadline is armed.
+bool must_arm(const std::optional<time_point>& armed, const std::optional<time_point>& next) noexcept;
+
 /// The session decided that the connection must end.
 struct connection_close {
   std::error_code error;
