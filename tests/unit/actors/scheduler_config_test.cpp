@@ -117,15 +117,21 @@ TEST(affine_sharing, a_blocked_worker_s_next_job_is_stolen) {
   caf::actor_system sys{cfg};
   std::promise<void> set;
   auto fulfilled = set.get_future();
-  auto setter = sys.spawn([&set]() -> caf::behavior { return {[&set](set_atom) { set.set_value(); }}; });
+  // Spawned with arguments: CAF 0.17 dereferences a null tuple for a function that takes none (UBSan).
+  auto setter =
+      sys.spawn([](caf::event_based_actor*,
+                   std::promise<void>* p) -> caf::behavior { return {[p](set_atom) { p->set_value(); }}; },
+                &set);
   std::promise<bool> outcome;
   auto result = outcome.get_future();
-  auto blocker = sys.spawn([&, setter](caf::event_based_actor* self) -> caf::behavior {
-    return {[&, self, setter](wait_atom) {
-      self->send(setter, set_atom::value);                                      // into this worker's slot
-      outcome.set_value(fulfilled.wait_for(20s) == std::future_status::ready);  // blocks the worker
-    }};
-  });
+  auto blocker = sys.spawn(
+      [&](caf::event_based_actor* self, caf::actor setter_actor) -> caf::behavior {
+        return {[&, self, target = std::move(setter_actor)](wait_atom) {
+          self->send(target, set_atom::value);                                      // into this worker's slot
+          outcome.set_value(fulfilled.wait_for(20s) == std::future_status::ready);  // blocks the worker
+        }};
+      },
+      caf::actor_cast<caf::actor>(setter));
   caf::anon_send(blocker, wait_atom::value);
   ASSERT_EQ(result.wait_for(30s), std::future_status::ready);
   EXPECT_TRUE(result.get());
@@ -163,7 +169,9 @@ TEST(affine_sharing, a_message_from_outside_wakes_the_worker_that_fell_asleep_la
   iotactor::configure_scheduler(cfg, 2);
   caf::actor_system sys{cfg};
   auto reporter =
-      sys.spawn([]() -> caf::behavior { return {[](where_atom) { return std::this_thread::get_id(); }}; });
+      sys.spawn([](caf::event_based_actor*,
+                   int) -> caf::behavior { return {[](where_atom) { return std::this_thread::get_id(); }}; },
+                0);  // an argument: see the setter above
   caf::scoped_actor self{sys};
   auto where = [&] {
     std::thread::id id;
