@@ -37,7 +37,8 @@ struct client_state {
   /// Operations gathered for the queue: one submit message carries everything that arrived between two
   /// flushes, so a burst of publishes crosses the pipeline in batches.
   operation_batch to_submit;
-  bool flush_scheduled = false;  // a flush_atom to self is in the mailbox
+  bool flush_scheduled = false;     // a flush_atom to self is in the mailbox
+  std::size_t last_submission = 0;  // operations in the last submission: the next one reserves as much
   operation_id next_operation = 1;
   std::uint32_t next_subscription_identifier = 1;
   std::optional<negotiated_settings> settings;
@@ -98,6 +99,8 @@ void submit(client_pointer self, operation op) {
     st.flush_scheduled = true;
     self->send(self, flush_atom::value);
   }
+  // Reserved when a burst goes on (no regrowing from 1), not after a flush: an idle client holds nothing.
+  if (st.to_submit.empty() && st.last_submission > 1) st.to_submit.reserve(st.last_submission);
   st.to_submit.push_back(std::move(op));
   if (st.to_submit.size() >= max_submission) flush_submissions(self);
 }
@@ -107,10 +110,9 @@ void submit(client_pointer self, operation op) {
 void flush_submissions(client_pointer self) {
   auto& st = self->state;
   if (st.to_submit.empty()) return;
-  auto gathered = st.to_submit.size();
+  st.last_submission = st.to_submit.size();
   self->send(st.queue, submit_atom::value, std::move(st.to_submit));
   st.to_submit = operation_batch{};
-  if (gathered > 1) st.to_submit.reserve(gathered);  // a burst goes on: no regrowing from 1
 }
 
 operation_id new_operation(client_pointer self) {

@@ -1,7 +1,6 @@
 // packet_writer: encode a batch once into one buffer, queue it on the transport.
 #include "packet_writer.hpp"
 
-#include <algorithm>
 #include <variant>
 
 #include "iotactor/protocol/describe.hpp"
@@ -11,7 +10,9 @@ namespace iotactor {
 
 std::optional<std::string> packet_writer::write(const packet_batch& packets) {
   protocol::bytes out;
-  out.reserve(size_hint_);  // about what the last batch took: no regrowing (and copying) while encoding
+  // Sized from the last batch's bytes per packet: no regrowing (and copying) while encoding a burst, and no
+  // large buffer for a lone PINGREQ after one.
+  out.reserve(packets.size() * bytes_per_packet_);
   for (const auto& p : packets) {
     // A PUBLISH passed the session's validation (encoded_size) before it got here; the rest, rare and
     // small, are checked again as a net for bugs.
@@ -22,7 +23,7 @@ std::optional<std::string> packet_writer::write(const packet_batch& packets) {
     if (auto err = protocol::encode(p, version_, out))
       return "cannot encode " + protocol::describe(p) + ": " + protocol::to_string(*err);
   }
-  size_hint_ = std::min(out.size(), max_size_hint);
+  if (!packets.empty()) bytes_per_packet_ = out.size() / packets.size() + 1;
   transport_->write(buffer_batch{protocol::shared_bytes(std::move(out))});
   return std::nullopt;
 }

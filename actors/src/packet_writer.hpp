@@ -22,10 +22,9 @@ class packet_writer {
   std::optional<std::string> write(const packet_batch& packets);
 
  private:
-  static constexpr std::size_t max_size_hint = std::size_t{256} * 1024;
   std::shared_ptr<detail::transport> transport_;
   protocol::protocol_version version_;
-  std::size_t size_hint_ = 0;
+  std::size_t bytes_per_packet_ = 0;  // in the last batch: sizes the buffer of the next one
 };
 
 }  // namespace iotactor

@@ -45,8 +45,9 @@ enum class scheduler_policy {
 };
 
 /// The CAF scheduler settings the client is tuned and measured with (bench/, docs/performance.md): the
-/// given policy and `threads` workers (CAF's default is max(cores, 4); 0 counts as 1). Call it on the
-/// configuration before the actor_system is made.
+/// given policy and `threads` workers (CAF's default is max(cores, 4); 0 counts as 1). Call it once on the
+/// configuration, before the actor_system is made (`affine` loads a scheduler module, which a later call
+/// with another policy does not take back).
 void configure_scheduler(caf::actor_system_config& cfg, std::size_t threads = 2,
                          scheduler_policy policy = scheduler_policy::affine);
 
