@@ -159,11 +159,13 @@ class iotactor_implementation final : public implementation {
     fleet_.reserve(count);
     for (std::size_t i = 0; i < count; ++i)
       fleet_.push_back(start_client(system_, config_for(where, "fleet-" + std::to_string(i), io_),
-                                    [t](bool ok, const std::string&) {
+                                    [t, count](bool ok, const std::string&) {
                                       std::lock_guard<std::mutex> lock(t->mutex);
                                       ++t->answered;
                                       if (ok) ++t->ok;
-                                      t->cv.notify_all();
+                                      // Only the last answer wakes the waiting thread (as libmosquitto's
+                                      // fleet does): a wake per client cost 5% of the run.
+                                      if (t->answered == count) t->cv.notify_all();
                                     }));
     std::unique_lock<std::mutex> lock(t->mutex);
     t->cv.wait(lock, [&] { return t->answered == count; });

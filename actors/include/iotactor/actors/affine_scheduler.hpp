@@ -32,6 +32,8 @@
 #include <caf/resumable.hpp>
 #include <caf/scheduler/coordinator.hpp>
 
+#include "iotactor/actors/quiet_clock.hpp"
+
 namespace iotactor {
 
 class affine_sharing : public caf::policy::unprofiled {
@@ -179,6 +181,32 @@ class affine_sharing : public caf::policy::unprofiled {
   }
 };
 
-using affine_coordinator = caf::scheduler::coordinator<affine_sharing>;
+/// CAF's coordinator with the affine_sharing policy and a quiet_clock for timers (CAF's own clock thread is
+/// still started by the base class, but receives nothing and sleeps).
+class affine_coordinator : public caf::scheduler::coordinator<affine_sharing> {
+ public:
+  using super = caf::scheduler::coordinator<affine_sharing>;
+  explicit affine_coordinator(caf::actor_system& sys) : super(sys) {}
+
+  static caf::actor_system::module* make(caf::actor_system& sys, caf::detail::type_list<>) {
+    return new affine_coordinator(sys);
+  }
+
+  quiet_clock& clock() noexcept override { return clock_; }
+
+ protected:
+  void start() override {
+    clock_.start(&system());
+    super::start();
+  }
+
+  void stop() override {
+    super::stop();  // the workers first: they may still set timers
+    clock_.stop();
+  }
+
+ private:
+  quiet_clock clock_;
+};
 
 }  // namespace iotactor
