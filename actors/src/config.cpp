@@ -76,3 +76,34 @@ void configure_scheduler(caf::actor_system_config& cfg, std::size_t threads, sch
 affine_sharing::~affine_sharing() = default;
 
 }  // namespace iotactor
+
+namespace caf::scheduler {
+
+template <>
+void worker<iotactor::affine_sharing>::run() {
+  CAF_SET_LOGGER_SYS(&system());
+  for (;;) {
+    auto* job = policy_.dequeue(this);
+    policy_.before_resume(this, job);
+    auto res = job->resume(this, max_throughput_);
+    policy_.after_resume(this, job);
+    switch (res) {
+      case resumable::resume_later:
+        policy_.resume_job_later(this, job);  // still referenced: it stays in the loop
+        break;
+      case resumable::done:
+        policy_.after_completion(this, job);
+        intrusive_ptr_release(job);
+        break;
+      case resumable::awaiting_message:
+        intrusive_ptr_release(job);  // enqueued again (with a new reference) when a message arrives
+        break;
+      case resumable::shutdown_execution_unit:
+        policy_.after_completion(this, job);
+        policy_.before_shutdown(this);
+        return;
+    }
+  }
+}
+
+}  // namespace caf::scheduler
