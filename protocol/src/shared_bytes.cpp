@@ -23,6 +23,11 @@ shared_bytes::shared_bytes(std::vector<std::uint8_t> data) {
 shared_bytes shared_bytes::copy_of(const void* data, std::size_t size) {
   shared_bytes out;
   if (size == 0) return out;
+  if (size <= inline_capacity) {
+    std::memcpy(out.bytes_, data, size);
+    out.inline_size_ = static_cast<std::uint8_t>(size);
+    return out;
+  }
   // One allocation: the block header, then the bytes.
   void* raw = ::operator new(sizeof(block) + size);
   auto* b = new (raw) block;
@@ -39,7 +44,9 @@ shared_bytes shared_bytes::copy_of(const void* data, std::size_t size) {
 }
 
 bool operator==(const shared_bytes& a, const shared_bytes& b) noexcept {
-  return a.size() == b.size() && (a.block_ == b.block_ || std::equal(a.begin(), a.end(), b.begin()));
+  if (a.size() != b.size()) return false;
+  if (!a.is_inline() && !b.is_inline() && a.block_ == b.block_) return true;
+  return std::equal(a.begin(), a.end(), b.begin());
 }
 
 }  // namespace iotactor::protocol

@@ -4,19 +4,25 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 #include <vector>
 
 namespace iotactor::protocol {
 
 /// Copies share one reference-counted block (thread-safe counting); the bytes never change after
-/// construction. copy_of() makes one allocation holding both the count and the bytes.
+/// construction. copy_of() makes one allocation holding both the count and the bytes, except for at most
+/// inline_capacity bytes, which it stores in the object itself: a small payload costs no allocation where
+/// it is made and no free on the thread that writes it (P1 spent a fifth of its CPU in malloc and free,
+/// half of it on payload blocks made on one thread and freed on another). A copy of inline bytes copies
+/// them: data() of an inline value is valid only as long as that value is, and changes when it is moved.
 class shared_bytes {
  public:
   using value_type = std::uint8_t;
   using const_iterator = const std::uint8_t*;
   using iterator = const_iterator;
   using size_type = std::size_t;
+  static constexpr std::size_t inline_capacity = 64;
 
   shared_bytes() noexcept = default;
 
@@ -28,34 +34,62 @@ class shared_bytes {
 
   static shared_bytes copy_of(const void* data, std::size_t size);
 
-  shared_bytes(const shared_bytes& other) noexcept : block_(other.block_) { retain(); }
-  shared_bytes(shared_bytes&& other) noexcept : block_(other.block_) { other.block_ = nullptr; }
+  shared_bytes(const shared_bytes& other) noexcept : inline_size_(other.inline_size_) {
+    if (inline_size_ > 0)
+      copy_inline(other);
+    else {
+      block_ = other.block_;
+      retain();
+    }
+  }
+  shared_bytes(shared_bytes&& other) noexcept : inline_size_(other.inline_size_) {
+    if (inline_size_ > 0) {
+      copy_inline(other);
+      other.inline_size_ = 0;
+      other.block_ = nullptr;
+    } else {
+      block_ = other.block_;
+      other.block_ = nullptr;
+    }
+  }
   shared_bytes& operator=(const shared_bytes& other) noexcept {
-    shared_bytes(other).swap(*this);
+    if (this != &other) shared_bytes(other).swap(*this);
     return *this;
   }
   shared_bytes& operator=(shared_bytes&& other) noexcept {
-    shared_bytes(std::move(other)).swap(*this);
+    if (this != &other) shared_bytes(std::move(other)).swap(*this);
     return *this;
   }
   ~shared_bytes() { release(); }
 
   void swap(shared_bytes& other) noexcept {
-    auto* b = block_;
-    block_ = other.block_;
-    other.block_ = b;
+    shared_bytes tmp(std::move(other));
+    other.take(std::move(*this));
+    take(std::move(tmp));
   }
 
-  const std::uint8_t* data() const noexcept { return block_ ? block_->data : nullptr; }
-  std::size_t size() const noexcept { return block_ ? block_->size : 0; }
+  const std::uint8_t* data() const noexcept {
+    if (inline_size_ > 0) return bytes_;
+    return block_ ? block_->data : nullptr;
+  }
+  std::size_t size() const noexcept {
+    if (inline_size_ > 0) return inline_size_;
+    return block_ ? block_->size : 0;
+  }
   bool empty() const noexcept { return size() == 0; }
   const std::uint8_t* begin() const noexcept { return data(); }
   const std::uint8_t* end() const noexcept { return data() + size(); }
 
   std::string_view as_string_view() const noexcept { return {reinterpret_cast<const char*>(data()), size()}; }
 
-  /// How many shared_bytes refer to these bytes (0 for an empty one).
-  std::size_t use_count() const noexcept { return block_ ? block_->refs.load(std::memory_order_relaxed) : 0; }
+  /// How many shared_bytes refer to these bytes (0 for an empty one, 1 for bytes stored inline).
+  std::size_t use_count() const noexcept {
+    if (inline_size_ > 0) return 1;
+    return block_ ? block_->refs.load(std::memory_order_relaxed) : 0;
+  }
+
+  /// Whether the bytes are stored in the object (copy_of of at most inline_capacity bytes).
+  bool is_inline() const noexcept { return inline_size_ > 0; }
 
   friend bool operator==(const shared_bytes& a, const shared_bytes& b) noexcept;
   friend bool operator!=(const shared_bytes& a, const shared_bytes& b) noexcept { return !(a == b); }
@@ -68,15 +102,38 @@ class shared_bytes {
     void (*destroy)(block*) noexcept = nullptr;
   };
 
+  void copy_inline(const shared_bytes& other) noexcept { std::memcpy(bytes_, other.bytes_, inline_size_); }
+  /// Takes over an empty-or-released *this from `other` (a move into storage holding nothing).
+  void take(shared_bytes&& other) noexcept {
+    release();
+    inline_size_ = other.inline_size_;
+    if (inline_size_ > 0) {
+      copy_inline(other);
+      other.inline_size_ = 0;
+      other.block_ = nullptr;
+    } else {
+      block_ = other.block_;
+      other.block_ = nullptr;
+    }
+  }
   void retain() noexcept {
     if (block_) block_->refs.fetch_add(1, std::memory_order_relaxed);
   }
   void release() noexcept {
+    if (inline_size_ > 0) {
+      inline_size_ = 0;
+      block_ = nullptr;
+      return;
+    }
     if (block_ && block_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) block_->destroy(block_);
     block_ = nullptr;
   }
 
-  block* block_ = nullptr;
+  union {
+    block* block_ = nullptr;               // when inline_size_ == 0: the shared block, or none
+    std::uint8_t bytes_[inline_capacity];  // when inline_size_ > 0
+  };
+  std::uint8_t inline_size_ = 0;
 };
 
 }  // namespace iotactor::protocol
