@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace iotactor::protocol {
@@ -42,16 +43,7 @@ class shared_bytes {
       retain();
     }
   }
-  shared_bytes(shared_bytes&& other) noexcept : inline_size_(other.inline_size_) {
-    if (inline_size_ > 0) {
-      copy_inline(other);
-      other.inline_size_ = 0;
-      other.block_ = nullptr;
-    } else {
-      block_ = other.block_;
-      other.block_ = nullptr;
-    }
-  }
+  shared_bytes(shared_bytes&& other) noexcept { take(std::move(other)); }
   shared_bytes& operator=(const shared_bytes& other) noexcept {
     if (this != &other) shared_bytes(other).swap(*this);
     return *this;
@@ -103,7 +95,7 @@ class shared_bytes {
   };
 
   void copy_inline(const shared_bytes& other) noexcept { std::memcpy(bytes_, other.bytes_, inline_size_); }
-  /// Takes over an empty-or-released *this from `other` (a move into storage holding nothing).
+  /// Releases what this holds and takes what `other` holds, leaving it empty.
   void take(shared_bytes&& other) noexcept {
     release();
     inline_size_ = other.inline_size_;
