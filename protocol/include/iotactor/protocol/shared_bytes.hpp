@@ -35,21 +35,17 @@ class shared_bytes {
 
   static shared_bytes copy_of(const void* data, std::size_t size);
 
-  shared_bytes(const shared_bytes& other) noexcept : inline_size_(other.inline_size_) {
-    if (inline_size_ > 0)
-      copy_inline(other);
-    else {
-      block_ = other.block_;
-      retain();
-    }
-  }
+  shared_bytes(const shared_bytes& other) noexcept { copy_from(other); }
   shared_bytes(shared_bytes&& other) noexcept { take(std::move(other)); }
+  // Assignments release and take over directly: a swap of inline values copies their bytes three times.
   shared_bytes& operator=(const shared_bytes& other) noexcept {
-    if (this != &other) shared_bytes(other).swap(*this);
+    if (this == &other) return *this;
+    release();
+    copy_from(other);
     return *this;
   }
   shared_bytes& operator=(shared_bytes&& other) noexcept {
-    if (this != &other) shared_bytes(std::move(other)).swap(*this);
+    if (this != &other) take(std::move(other));
     return *this;
   }
   ~shared_bytes() { release(); }
@@ -95,6 +91,16 @@ class shared_bytes {
   };
 
   void copy_inline(const shared_bytes& other) noexcept { std::memcpy(bytes_, other.bytes_, inline_size_); }
+  /// Into an empty *this: the same bytes as `other` (a copy of inline ones, another reference to a block).
+  void copy_from(const shared_bytes& other) noexcept {
+    inline_size_ = other.inline_size_;
+    if (inline_size_ > 0) {
+      copy_inline(other);
+      return;
+    }
+    block_ = other.block_;
+    retain();
+  }
   /// Releases what this holds and takes what `other` holds, leaving it empty.
   void take(shared_bytes&& other) noexcept {
     release();
