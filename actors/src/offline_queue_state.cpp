@@ -167,6 +167,8 @@ void offline_queue_state::on_disconnect(std::vector<operation_result>& failed) {
 }
 
 void offline_queue_state::take(std::uint32_t& quota, std::size_t max_count, std::vector<operation>& out) {
+  // Reserved up front: growing the batch one by one moved every 300-byte operation about twice more.
+  out.reserve(out.size() + std::min(max_count, size()));
   while (!empty() && max_count > 0) {
     auto& head = entries_[head_];
     if (uses_publish_quota(head.op)) {

@@ -84,6 +84,9 @@ session_actor::behavior_type session_fn(session_pointer self, session_options op
         auto& st = self->state;
         if (!st.codec || self->current_sender() != st.codec.address()) return;  // from a connection gone by
         auto now = clock_type::now();
+        // Most of a batch is PUBLISHes to deliver: the router's vector is sized once (a lone PINGRESP or
+        // PUBACK reserves nothing).
+        if (packets.size() > 1) st.fx.received.reserve(st.fx.received.size() + packets.size());
         for (auto& p : packets) {
           st.session->on_packet(std::move(p), now, st.fx);
           if (st.fx.close) break;
@@ -105,6 +108,7 @@ session_actor::behavior_type session_fn(session_pointer self, session_options op
       [self, client, router_slot](submit_atom, operation_batch& ops) {
         auto& st = self->state;
         auto now = clock_type::now();
+        st.fx.send.reserve(st.fx.send.size() + ops.size());  // about one packet each: no regrowing
         for (auto& op : ops) st.session->submit(std::move(op), now, st.fx);
         apply(self, client, *router_slot);
       },

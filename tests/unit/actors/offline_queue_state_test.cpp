@@ -191,6 +191,26 @@ TEST(offline_queue, take_respects_the_batch_size) {
   EXPECT_EQ(ids(out), (std::vector<operation_id>{1, 2}));
 }
 
+TEST(offline_queue, take_sizes_the_batch_once_for_what_it_takes) {
+  // 100 operations, a batch of at most 256: the batch holds room for exactly 100 (grown one by one it would
+  // have 128, after moving its operations seven times over).
+  offline_queue_state q({}, proto::protocol_version::v5);
+  for (operation_id i = 1; i <= 100; ++i) ASSERT_FALSE(q.submit(publish(i, proto::qos::at_most_once), true));
+  std::uint32_t quota = 0;
+  std::vector<operation> out;
+  q.take(quota, 256, out);
+  EXPECT_EQ(out.size(), 100U);
+  EXPECT_EQ(out.capacity(), 100U);
+  // At most the batch size, when more are queued.
+  for (operation_id i = 101; i <= 400; ++i)
+    ASSERT_FALSE(q.submit(publish(i, proto::qos::at_most_once), true));
+  std::vector<operation> next;
+  q.take(quota, 256, next);
+  EXPECT_EQ(next.size(), 256U);
+  EXPECT_EQ(next.capacity(), 256U);
+  EXPECT_EQ(ids(next).front(), 101U);
+}
+
 TEST(offline_queue, requeued_operations_go_back_to_the_head_in_their_order) {
   offline_queue_state q({}, proto::protocol_version::v5);
   ASSERT_FALSE(q.submit(subscribe(3), true));
