@@ -636,12 +636,28 @@ std::optional<error> stream_decoder::take_partial(const std::uint8_t*& data, std
   return std::nullopt;
 }
 
+std::size_t stream_decoder::complete_packets(const std::uint8_t* data, std::size_t size) const {
+  // Headers only (a few bytes each): sizing `out` once saves moving every decoded packet as it grows (a
+  // 64 KiB read holds hundreds of PUBLISHes). What is malformed or incomplete is left to the decoding.
+  std::size_t count = 0;
+  while (size > 0) {
+    fixed_header h{};
+    opt_error err;
+    if (parse_header(data, size, version_, h, err) != header_status::complete || size < h.total()) break;
+    ++count;
+    data += h.total();
+    size -= h.total();
+  }
+  return count;
+}
+
 std::optional<error> stream_decoder::feed(const std::uint8_t* data, std::size_t size,
                                           std::vector<packet>& out) {
   if (failure_) return failure_;
   if (!partial_.empty()) {
     if (auto e = take_partial(data, size, out)) return e;
   }
+  out.reserve(out.size() + complete_packets(data, size));
   while (size > 0) {
     fixed_header h{};
     opt_error err;

@@ -169,3 +169,31 @@ TEST_P(roundtrip, encode_validated_appends_the_bytes_encode_writes) {
   }
   EXPECT_EQ(all, all_expected);
 }
+
+TEST(stream_decoder_batches, a_read_of_many_packets_sizes_the_output_once_and_leaves_a_partial_one_out) {
+  // 100 PUBLISHes and the first half of a 101st: room for exactly the 100 complete ones (grown one by one
+  // the vector would hold 128, having moved its packets seven times over).
+  bytes wire;
+  for (int i = 0; i < 101; ++i) {
+    publish p;
+    p.topic = "t/" + std::to_string(i);
+    p.payload = shared_bytes("payload " + std::to_string(i));
+    ASSERT_FALSE(encode(p, protocol_version::v5, wire));
+  }
+  publish last;
+  last.topic = "t/100";
+  last.payload = shared_bytes("payload 100");
+  bytes last_bytes;
+  ASSERT_FALSE(encode(last, protocol_version::v5, last_bytes));
+  auto cut = wire.size() - last_bytes.size() / 2;
+  stream_decoder d(protocol_version::v5);
+  std::vector<packet> out;
+  ASSERT_FALSE(d.feed(wire.data(), cut, out));
+  ASSERT_EQ(out.size(), 100U);
+  EXPECT_EQ(out.capacity(), 100U);
+  EXPECT_EQ(std::get<publish>(out[99]).topic, "t/99");
+  std::vector<packet> rest;
+  ASSERT_FALSE(d.feed(wire.data() + cut, wire.size() - cut, rest));
+  ASSERT_EQ(rest.size(), 1U);
+  EXPECT_EQ(std::get<publish>(rest[0]), last);
+}

@@ -42,6 +42,8 @@ class stream_decoder {
  private:
   std::optional<error> fail(error e);
   std::optional<error> take_partial(const std::uint8_t*& data, std::size_t& size, std::vector<packet>& out);
+  /// Complete packets at the start of `data`, counted from their fixed headers.
+  std::size_t complete_packets(const std::uint8_t* data, std::size_t size) const;
 
   protocol_version version_;
   std::uint32_t maximum_packet_size_;
