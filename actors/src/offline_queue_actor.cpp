@@ -36,10 +36,25 @@ offline_queue_actor::behavior_type queue_fn(queue_pointer self, offline_queue_op
       [self, session, client](submit_atom, operation_batch& ops) {
         auto& st = self->state;
         result_batch refused;
-        for (auto& op : ops)
-          if (auto r = st.queue->submit(std::move(op), st.online)) refused.push_back(std::move(*r));
+        // Online with nothing queued, operations go straight on to the session in batches of their own.
+        operation_batch ready;
+        auto reserve = [&] {
+          if (st.online) ready.reserve(std::min(ops.size(), admission_batch));
+        };
+        reserve();
+        for (auto& op : ops) {
+          auto r = st.online ? st.queue->submit_ready(std::move(op), st.quota, ready)
+                             : st.queue->submit(std::move(op), false);
+          if (r) refused.push_back(std::move(*r));
+          if (ready.size() >= admission_batch) {
+            self->send(session, submit_atom::value, std::move(ready));
+            ready = operation_batch{};
+            reserve();
+          }
+        }
+        if (!ready.empty()) self->send(session, submit_atom::value, std::move(ready));
         if (!refused.empty()) self->send(client, done_atom::value, std::move(refused));
-        pump(self, session);
+        pump(self, session);  // what had to wait in the queue, behind the above
       },
       [self, session](online_atom, std::uint32_t quota) {
         self->state.online = true;

@@ -78,6 +78,18 @@ void offline_queue_state::fail(operation&& op, std::vector<operation_result>& fa
 }
 
 std::optional<operation_result> offline_queue_state::submit(operation&& op, bool connected) {
+  std::uint32_t no_quota = 0;
+  return admit(std::move(op), connected, no_quota, nullptr);
+}
+
+std::optional<operation_result> offline_queue_state::submit_ready(operation&& op, std::uint32_t& quota,
+                                                                  std::vector<operation>& ready) {
+  return admit(std::move(op), true, quota, &ready);
+}
+
+std::optional<operation_result> offline_queue_state::admit(operation&& op, bool connected,
+                                                           std::uint32_t& quota,
+                                                           std::vector<operation>* ready) {
   auto refuse = [&op](errc e, std::string message) {
     operation_result r;
     r.id = id_of(op);
@@ -101,8 +113,16 @@ std::optional<operation_result> offline_queue_state::submit(operation&& op, bool
     return refuse(errc::offline_queue_full, "the offline queue holds " + std::to_string(bytes_) +
                                                 " of its maximum " + std::to_string(options_.max_bytes) +
                                                 " bytes; this operation needs " + std::to_string(size));
-  bytes_ += size;
   if (auto* pub = std::get_if<publish_operation>(&op)) pub->encoded_size = size;
+  if (ready && empty()) {
+    bool quota_bound = uses_publish_quota(op);
+    if (!quota_bound || quota > 0) {
+      if (quota_bound) --quota;
+      ready->push_back(std::move(op));
+      return std::nullopt;
+    }
+  }
+  bytes_ += size;
   entries_.push_back(entry{std::move(op), size});
   return std::nullopt;
 }

@@ -280,3 +280,42 @@ TEST(offline_queue, an_mqtt5_only_feature_on_a_3_1_1_client_is_refused_at_submis
   EXPECT_EQ(r->error, errc::not_supported_in_3_1_1);
   EXPECT_NE(r->message.find("3.1.1"), std::string::npos) << r->message;
 }
+
+TEST(offline_queue, submit_ready_passes_what_could_be_taken_at_once_straight_on) {
+  offline_queue_state q({}, proto::protocol_version::v5);
+  std::uint32_t quota = 1;
+  std::vector<operation> ready;
+  ASSERT_FALSE(q.submit_ready(publish(1, proto::qos::at_most_once), quota, ready));
+  ASSERT_FALSE(q.submit_ready(publish(2, proto::qos::at_least_once), quota, ready));  // takes the quota
+  EXPECT_EQ(quota, 0U);
+  EXPECT_TRUE(q.empty());
+  EXPECT_EQ(q.bytes(), 0U);
+  // Validated on the way: the encoded size is recorded as submit() does.
+  auto expected = proto::encoded_size(
+      std::get<publish_operation>(publish(1, proto::qos::at_most_once)).packet, proto::protocol_version::v5);
+  ASSERT_TRUE(expected);
+  EXPECT_EQ(std::get<publish_operation>(ready[0]).encoded_size, *expected);
+  // No quota for the next QoS 1 publish: it waits, and so does everything after it, whatever its kind.
+  ASSERT_FALSE(q.submit_ready(publish(3, proto::qos::at_least_once), quota, ready));
+  ASSERT_FALSE(q.submit_ready(publish(4, proto::qos::at_most_once), quota, ready));
+  ASSERT_FALSE(q.submit_ready(subscribe(5), quota, ready));
+  EXPECT_EQ(ids(ready), (std::vector<operation_id>{1, 2}));
+  EXPECT_EQ(q.size(), 3U);
+  quota = 5;
+  std::vector<operation> later;
+  q.take(quota, 256, later);
+  EXPECT_EQ(ids(later), (std::vector<operation_id>{3, 4, 5}));
+}
+
+TEST(offline_queue, submit_ready_refuses_as_submit_does) {
+  offline_queue_state q({}, proto::protocol_version::v5);
+  auto bad = publish(1, proto::qos::at_most_once);
+  std::get<publish_operation>(bad).packet.topic = "a/#";
+  std::uint32_t quota = 0;
+  std::vector<operation> ready;
+  auto r = q.submit_ready(std::move(bad), quota, ready);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->error, errc::invalid_operation);
+  EXPECT_TRUE(ready.empty());
+  EXPECT_TRUE(q.empty());
+}

@@ -37,6 +37,12 @@ class offline_queue_state {
   /// disconnect anyway, or when a bound is reached. Otherwise it waits at the tail.
   std::optional<operation_result> submit(operation&& op, bool connected);
 
+  /// submit() while connected, where an operation that could be taken at once (the queue is empty and, for
+  /// a QoS 1/2 publish, `quota` lasts) goes straight to `ready` instead of through the queue: the same
+  /// checks and order as submit() followed by take(), one move of the operation less.
+  std::optional<operation_result> submit_ready(operation&& op, std::uint32_t& quota,
+                                               std::vector<operation>& ready);
+
   /// Operations the session did not admit (no quota yet): back to the head, in their order.
   void requeue(std::vector<operation>&& ops);
 
@@ -68,6 +74,8 @@ class offline_queue_state {
   };
   protocol::result<std::size_t> encoded_size(operation& op) const;
   std::size_t size_of(operation& op) const;
+  std::optional<operation_result> admit(operation&& op, bool connected, std::uint32_t& quota,
+                                        std::vector<operation>* ready);
   void fail(operation&& op, std::vector<operation_result>& failed) const;
 
   offline_queue_options options_;
