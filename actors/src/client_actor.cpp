@@ -92,7 +92,10 @@ constexpr std::size_t max_submission = 256;
 
 void flush_submissions(client_pointer self);
 
-void submit(client_pointer self, operation op) {
+/// A new operation of type T at the end of the gathered ones, for the caller to fill in; end_submit() then.
+/// Made in place: a publish is moved once, from the message into the operation.
+template <class T>
+T& begin_submit(client_pointer self) {
   auto& st = self->state;
   // The flush queues behind what is in the mailbox now, so it collects every operation of a burst.
   if (!st.flush_scheduled) {
@@ -101,8 +104,11 @@ void submit(client_pointer self, operation op) {
   }
   // Reserved when a burst goes on (no regrowing from 1), not after a flush: an idle client holds nothing.
   if (st.to_submit.empty() && st.last_submission > 1) st.to_submit.reserve(st.last_submission);
-  st.to_submit.push_back(std::move(op));
-  if (st.to_submit.size() >= max_submission) flush_submissions(self);
+  return std::get<T>(st.to_submit.emplace_back(std::in_place_type<T>));
+}
+
+void end_submit(client_pointer self) {
+  if (self->state.to_submit.size() >= max_submission) flush_submissions(self);
 }
 
 /// Hands the gathered operations to the queue. Called before anything else is sent to the queue, which
@@ -225,20 +231,20 @@ pending_operation& track(client_pointer self, operation_id id) {
 
 void do_publish(client_pointer self, operation_id id, protocol::publish&& p,
                 std::optional<std::chrono::seconds> ack_timeout = std::nullopt) {
-  publish_operation op;
+  auto& op = begin_submit<publish_operation>(self);
   op.id = id;
   op.packet = std::move(p);
   op.ack_timeout = ack_timeout;
-  submit(self, std::move(op));
+  end_submit(self);
 }
 
 /// A fire-and-forget publish: its outcome sends no message (publish_atom is there to learn of a failure).
 void post(client_pointer self, protocol::publish&& p) {
-  publish_operation op;
+  auto& op = begin_submit<publish_operation>(self);
   op.id = new_operation(self);
   op.packet = std::move(p);
   op.notify = false;
-  submit(self, std::move(op));
+  end_submit(self);
 }
 
 void do_subscribe(client_pointer self, operation_id id, protocol::subscribe&& sub,
@@ -256,18 +262,18 @@ void do_subscribe(client_pointer self, operation_id id, protocol::subscribe&& su
   st.pending[id].subscribe = sub;
   st.routes[id] = {sub, handler, internal_identifier};
   self->send(st.router, route_atom::value, id, sub, std::move(handler), internal_identifier);
-  subscribe_operation op;
+  auto& op = begin_submit<subscribe_operation>(self);
   op.id = id;
   op.packet = std::move(sub);
-  submit(self, std::move(op));
+  end_submit(self);
 }
 
 void do_unsubscribe(client_pointer self, operation_id id, protocol::unsubscribe&& unsub) {
   self->state.pending[id].unsubscribe = unsub;
-  unsubscribe_operation op;
+  auto& op = begin_submit<unsubscribe_operation>(self);
   op.id = id;
   op.packet = std::move(unsub);
-  submit(self, std::move(op));
+  end_submit(self);
 }
 
 void spawn_router_stage(client_pointer self) {
