@@ -33,19 +33,19 @@ int main(int argc, char** argv) {
   auto builder = samples::builder_for(flags);
   builder.with_client_id(flags.client_id)
       .on_lifecycle_connection_success([&](const lifecycle_event& e) {
-        std::cout << "Lifecycle Connection Success with client id " << e.settings->client_id << std::endl;
+        samples::say("Lifecycle Connection Success with client id ", e.settings->client_id);
         std::lock_guard<std::mutex> guard(mutex);
         connected = true;
         changed.notify_all();
       })
       .on_lifecycle_connection_failure([&](const lifecycle_event& e) {
-        std::cout << "Lifecycle Connection Failure: " << e.message << std::endl;
+        samples::say("Lifecycle Connection Failure: ", e.message);
         std::lock_guard<std::mutex> guard(mutex);
         failure = e.message;
         changed.notify_all();
       })
       .on_lifecycle_stopped([&](const lifecycle_event&) {
-        std::cout << "Lifecycle Stopped" << std::endl;
+        samples::say("Lifecycle Stopped");
         std::lock_guard<std::mutex> guard(mutex);
         stopped = true;
         changed.notify_all();
@@ -58,8 +58,7 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  std::cout << "Connecting to " << flags.endpoint << " with client ID '" << flags.client_id << "'..."
-            << std::endl;
+  samples::say("Connecting to ", flags.endpoint, " with client ID '", flags.client_id, "'...");
   c->start();
   {
     std::unique_lock<std::mutex> lock(mutex);
@@ -70,10 +69,9 @@ int main(int argc, char** argv) {
     }
   }
 
-  std::cout << "Subscribing to topic '" << topic << "'..." << std::endl;
+  samples::say("Subscribing to topic '", topic, "'...");
   auto sub = c->subscribe(topic, proto::qos::at_least_once, [&](const proto::publish& p) {
-                std::cout << "Received message from topic '" << p.topic << "': " << p.payload.as_string_view()
-                          << std::endl;
+                samples::say("Received message from topic '", p.topic, "': ", p.payload.as_string_view());
                 std::lock_guard<std::mutex> guard(mutex);
                 ++received;
                 changed.notify_all();
@@ -82,21 +80,21 @@ int main(int argc, char** argv) {
     std::cerr << "Subscribe failed: " << sub.message << std::endl;
     return 1;
   }
-  std::cout << "Suback received with reason code: "
-            << to_string(std::get<proto::suback>(sub.ack).reason_codes[0]) << std::endl;
+  samples::say("Suback received with reason code: ",
+               to_string(std::get<proto::suback>(sub.ack).reason_codes[0]));
 
   for (std::size_t i = 1; i <= count; ++i) {
     proto::publish p;
     p.topic = topic;
     p.qos = proto::qos::at_least_once;
     p.payload = proto::shared_bytes(message + " [" + std::to_string(i) + "]");
-    std::cout << "Publishing message to topic '" << topic << "': " << p.payload.as_string_view() << std::endl;
+    samples::say("Publishing message to topic '", topic, "': ", p.payload.as_string_view());
     auto r = c->publish(std::move(p)).get();
     if (!r.ok()) {
       std::cerr << "Publish failed: " << r.message << std::endl;
       return 1;
     }
-    std::cout << "PubAck received with " << to_string(std::get<proto::puback>(r.ack).reason) << std::endl;
+    samples::say("PubAck received with ", to_string(std::get<proto::puback>(r.ack).reason));
   }
 
   {
@@ -106,18 +104,17 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  std::cout << received << " message(s) received." << std::endl;
+  samples::say(received, " message(s) received.");
 
-  std::cout << "Unsubscribing from topic '" << topic << "'" << std::endl;
+  samples::say("Unsubscribing from topic '", topic, "'");
   auto unsub = c->unsubscribe(topic).get();
-  std::cout << "Unsuback received with reason code: "
-            << (unsub.ok() ? std::string(to_string(std::get<proto::unsuback>(unsub.ack).reason_codes.at(0)))
-                           : unsub.message)
-            << std::endl;
-  std::cout << "Stopping Client" << std::endl;
+  samples::say("Unsuback received with reason code: ",
+               (unsub.ok() ? std::string(to_string(std::get<proto::unsuback>(unsub.ack).reason_codes.at(0)))
+                           : unsub.message));
+  samples::say("Stopping Client");
   c->stop();
   std::unique_lock<std::mutex> lock(mutex);
   if (!changed.wait_for(lock, std::chrono::seconds(10), [&] { return stopped; })) return 1;
-  std::cout << "Client Stopped!" << std::endl;
+  samples::say("Client Stopped!");
   return 0;
 }

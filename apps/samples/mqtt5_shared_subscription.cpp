@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
       std::cerr << names[i] << ": connection failed: " << why << std::endl;
       return 1;
     }
-    std::cout << "[" << names[i] << "]: Lifecycle Connection Success" << std::endl;
+    samples::say("[", names[i], "]: Lifecycle Connection Success");
   }
 
   const std::string shared = "$share/" + group + "/" + topic;
@@ -55,9 +55,9 @@ int main(int argc, char** argv) {
     auto r = clients[i]
                  ->subscribe(shared, proto::qos::at_least_once,
                              [&, name](const proto::publish& p) {
-                               std::cout << "[" << name << "] Received a publish" << std::endl
-                                         << "\tPublish received message on topic: " << p.topic << std::endl
-                                         << "\tMessage: " << p.payload.as_string_view() << std::endl;
+                               samples::say("[", name, "] Received a publish", "\n",
+                                            "\tPublish received message on topic: ", p.topic, "\n",
+                                            "\tMessage: ", p.payload.as_string_view());
                                std::lock_guard<std::mutex> guard(mutex);
                                ++received;
                                changed.notify_all();
@@ -67,11 +67,10 @@ int main(int argc, char** argv) {
       std::cerr << "[" << name << "]: subscribe to " << shared << " failed " << r.message << std::endl;
       return 1;
     }
-    std::cout << "[" << name << "]: Subscribed to topic '" << topic << "' in shared subscription group '"
-              << group << "'." << std::endl;
-    std::cout << "[" << name << "]: Full subscribed topic is: '" << shared
-              << "' with SubAck code: " << to_string(std::get<proto::suback>(r.ack).reason_codes[0])
-              << std::endl;
+    samples::say("[", name, "]: Subscribed to topic '", topic, "' in shared subscription group '", group,
+                 "'.");
+    samples::say("[", name, "]: Full subscribed topic is: '", shared,
+                 "' with SubAck code: ", to_string(std::get<proto::suback>(r.ack).reason_codes[0]));
   }
 
   for (std::size_t i = 1; i <= count; ++i) {
@@ -84,8 +83,8 @@ int main(int argc, char** argv) {
       std::cerr << "[Publisher]: publish failed: " << r.message << std::endl;
       return 1;
     }
-    std::cout << "[Publisher]: Sent publish and got PubAck code: "
-              << to_string(std::get<proto::puback>(r.ack).reason) << std::endl;
+    samples::say("[Publisher]: Sent publish and got PubAck code: ",
+                 to_string(std::get<proto::puback>(r.ack).reason));
   }
   {
     std::unique_lock<std::mutex> lock(mutex);
@@ -94,13 +93,13 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  std::cout << "All " << received << " messages received by the group." << std::endl;
+  samples::say("All ", received, " messages received by the group.");
   for (int i = 1; i <= 3; ++i) {
     clients[i]->unsubscribe(shared).get();
-    std::cout << "[" << names[i] << "]: Unsubscribed to topic '" << topic
-              << "' in shared subscription group '" << group << "'." << std::endl;
+    samples::say("[", names[i], "]: Unsubscribed to topic '", topic, "' in shared subscription group '",
+                 group, "'.");
   }
   for (auto& c : clients) c->stop();
-  std::cout << "Complete!" << std::endl;
+  samples::say("Complete!");
   return 0;
 }

@@ -1,6 +1,9 @@
 // What the samples share: SDK-style connection flags and a builder made from them.
 #pragma once
 
+#include <iostream>
+#include <mutex>
+#include <sstream>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -8,6 +11,17 @@
 #include "iotactor/client.hpp"
 
 namespace iotactor::samples {
+
+/// Prints one line to stdout: the callbacks run on the client's threads beside main, and two of them printing
+/// at once interleaved their words.
+template <class... Parts>
+void say(const Parts&... parts) {
+  static std::mutex out;
+  std::ostringstream line;
+  (line << ... << parts);
+  std::lock_guard<std::mutex> guard(out);
+  std::cout << line.str() << std::endl;
+}
 
 struct connection_flags {
   std::string endpoint = "127.0.0.1";
