@@ -38,8 +38,8 @@ offline_queue_actor::behavior_type queue_fn(queue_pointer self, offline_queue_op
         result_batch refused;
         // Online with nothing queued, operations go straight on to the session in batches of their own.
         operation_batch ready;
-        auto reserve = [&] {
-          if (st.online) ready.reserve(std::min(ops.size(), admission_batch));
+        auto reserve = [&] {  // only when they can: with operations queued, these queue up behind them
+          if (st.online && st.queue->empty()) ready.reserve(std::min(ops.size(), admission_batch));
         };
         reserve();
         for (auto& op : ops) {

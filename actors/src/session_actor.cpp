@@ -1,4 +1,6 @@
 // session actor: maps messages onto session_state and carries out its effects; arms one timer at a time.
+#include <algorithm>
+
 #include "iotactor/actors/stages.hpp"
 #include "packet_writer.hpp"
 
@@ -84,9 +86,12 @@ session_actor::behavior_type session_fn(session_pointer self, session_options op
         auto& st = self->state;
         if (!st.codec || self->current_sender() != st.codec.address()) return;  // from a connection gone by
         auto now = clock_type::now();
-        // Most of a batch is PUBLISHes to deliver: the router's vector is sized once (a lone PINGRESP or
-        // PUBACK reserves nothing).
-        if (packets.size() > 1) st.fx.received.reserve(st.fx.received.size() + packets.size());
+        // The PUBLISHes to deliver: the router's vector is sized once (a batch of PUBACKs reserves nothing).
+        auto publishes =
+            static_cast<std::size_t>(std::count_if(packets.begin(), packets.end(), [](const auto& p) {
+              return std::holds_alternative<protocol::publish>(p);
+            }));
+        if (publishes > 1) st.fx.received.reserve(st.fx.received.size() + publishes);
         for (auto& p : packets) {
           st.session->on_packet(std::move(p), now, st.fx);
           if (st.fx.close) break;
