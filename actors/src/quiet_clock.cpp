@@ -54,33 +54,27 @@ void quiet_clock::set_request_timeout(time_point t, caf::abstract_actor* self, c
   wake_if_earlier();
 }
 
-void quiet_clock::cancel_ordinary_timeout(caf::abstract_actor* self, caf::atom_value type) {
-  taken gone;
+template <class Pred>
+void quiet_clock::cancel_where(caf::actor_id aid, Pred pred) {
+  taken gone;  // declared before the guard: destroyed after the lock is released
   std::lock_guard<std::mutex> guard(mutex_);
-  take(
-      self->id(),
-      [&](const delayed_event& e) {
-        return e.subtype == ordinary_timeout_type && static_cast<const ordinary_timeout&>(e).type == type;
-      },
-      gone);
+  take(aid, pred, gone);
+}
+
+void quiet_clock::cancel_ordinary_timeout(caf::abstract_actor* self, caf::atom_value type) {
+  cancel_where(self->id(), [&](const delayed_event& e) {
+    return e.subtype == ordinary_timeout_type && static_cast<const ordinary_timeout&>(e).type == type;
+  });
 }
 
 void quiet_clock::cancel_request_timeout(caf::abstract_actor* self, caf::message_id id) {
-  taken gone;
-  std::lock_guard<std::mutex> guard(mutex_);
-  take(
-      self->id(),
-      [&](const delayed_event& e) {
-        return e.subtype == request_timeout_type && static_cast<const request_timeout&>(e).id == id;
-      },
-      gone);
+  cancel_where(self->id(), [&](const delayed_event& e) {
+    return e.subtype == request_timeout_type && static_cast<const request_timeout&>(e).id == id;
+  });
 }
 
 void quiet_clock::cancel_timeouts(caf::abstract_actor* self) {
-  taken gone;  // declared before the guard: destroyed after the lock is released
-  std::lock_guard<std::mutex> guard(mutex_);
-  take(
-      self->id(), [](const delayed_event&) { return true; }, gone);
+  cancel_where(self->id(), [](const delayed_event&) { return true; });
 }
 
 void quiet_clock::schedule_message(time_point t, caf::strong_actor_ptr receiver,

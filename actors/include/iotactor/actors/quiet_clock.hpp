@@ -62,6 +62,9 @@ class quiet_clock final : public caf::detail::thread_safe_actor_clock {
   /// Moves the entries of `aid` that `pred` accepts out of the schedule, into `out`.
   template <class Pred>
   void take(caf::actor_id aid, Pred pred, taken& out);
+  /// take() under the lock; what it took is destroyed after the lock is released.
+  template <class Pred>
+  void cancel_where(caf::actor_id aid, Pred pred);
   void run();
 
   mutable std::mutex mutex_;
