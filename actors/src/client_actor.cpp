@@ -78,7 +78,8 @@ void attempt(client_pointer self) {
   const auto& connect = st.config.session.connect;
   *st.codec = spawn_codec(self->system(), st.config.io, st.config.connection, st.session,
                           caf::actor_cast<client_actor>(self), connect.version,
-                          connect.properties.maximum_packet_size.value_or(protocol::max_packet_size));
+                          connect.properties.maximum_packet_size.value_or(protocol::max_packet_size),
+                          st.config.deliver_on_io_thread);
   self->monitor(*st.codec);
   st.attempt_codec = st.codec->address();
   st.attempt_codec_gone = false;

@@ -2,6 +2,7 @@
 // the connection's transport (the bytes-only Asio side), which reports straight to it.
 #include <atomic>
 
+#include "iotactor/actors/inline_unit.hpp"
 #include "iotactor/actors/stages.hpp"
 #include "iotactor/protocol/decoder.hpp"
 #include "iotactor/protocol/describe.hpp"
@@ -21,7 +22,22 @@ struct inbound_decoder {
   protocol::protocol_version version;
   caf::actor_addr codec_address;  // weak: the codec owns this through its transport
   session_actor session;
+  bool on_io_thread = true;         // client_config::deliver_on_io_thread
   std::atomic<bool> failed{false};  // a malformed stream: nothing more is decoded; read by the codec actor
+
+  /// Hands the packets to the session and runs it here, on the I/O thread, with what it makes ready (the
+  /// router and the handlers): see inline_unit. Waking a worker for every read cost a context switch each.
+  void deliver(caf::strong_actor_ptr codec, packet_batch packets) {
+    if (!on_io_thread) {
+      caf::send_as(caf::actor_cast<codec_actor>(codec), session, packets_atom::value, std::move(packets));
+      return;
+    }
+    auto* dest = caf::actor_cast<caf::abstract_actor*>(session);
+    inline_unit unit(dest->home_system());
+    dest->enqueue(std::move(codec), caf::make_message_id(),
+                  caf::make_message(packets_atom::value, std::move(packets)), &unit);
+    unit.run();
+  }
 
   void on_data(detail::transport& t, const std::uint8_t* data, std::size_t size) {
     if (failed) return;
@@ -30,7 +46,7 @@ struct inbound_decoder {
     auto codec = caf::actor_cast<codec_actor>(codec_ptr);
     packet_batch packets;
     auto err = decoder.feed(data, size, packets);
-    if (!packets.empty()) caf::send_as(codec, session, packets_atom::value, std::move(packets));
+    if (!packets.empty()) deliver(std::move(codec_ptr), std::move(packets));
     if (!err) return;
     // Malformed bytes end the connection with the reason code the decoder names.
     failed = true;
@@ -59,7 +75,8 @@ struct codec_state {
 codec_actor::behavior_type codec_fn(codec_actor::stateful_pointer<codec_state> self,
                                     std::shared_ptr<io_runtime> io, connection_options options,
                                     session_actor session, client_actor client,
-                                    protocol::protocol_version version, std::uint32_t maximum_packet_size) {
+                                    protocol::protocol_version version, std::uint32_t maximum_packet_size,
+                                    bool deliver_on_io_thread) {
   auto& st = self->state;
   st.version = version;
   auto me = caf::actor_cast<codec_actor>(self);
@@ -68,6 +85,7 @@ codec_actor::behavior_type codec_fn(codec_actor::stateful_pointer<codec_state> s
   st.inbound->version = version;
   st.inbound->codec_address = self->address();
   st.inbound->session = session;
+  st.inbound->on_io_thread = deliver_on_io_thread;
   st.transport =
       detail::make_transport(io, std::move(options), me,
                              [inbound = st.inbound](detail::transport& t, const std::uint8_t* data,
@@ -101,9 +119,9 @@ codec_actor::behavior_type codec_fn(codec_actor::stateful_pointer<codec_state> s
 
 codec_actor spawn_codec(caf::actor_system& sys, std::shared_ptr<io_runtime> io, connection_options options,
                         session_actor session, client_actor client, protocol::protocol_version version,
-                        std::uint32_t maximum_packet_size) {
+                        std::uint32_t maximum_packet_size, bool deliver_on_io_thread) {
   return sys.spawn(codec_fn, std::move(io), std::move(options), std::move(session), std::move(client),
-                   version, maximum_packet_size);
+                   version, maximum_packet_size, deliver_on_io_thread);
 }
 
 }  // namespace iotactor

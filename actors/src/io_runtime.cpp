@@ -34,6 +34,17 @@ io_runtime::io_runtime(std::size_t threads, std::size_t max_concurrent_connects)
 io_runtime::~io_runtime() {
   impl_->guard.reset();
   impl_->context.stop();
+  // The last reference can go on one of its own threads: actors run there (inline_unit), and a client that
+  // ends there drops its runtime. That thread cannot join itself, and it is still inside run(): a thread of
+  // its own joins them all once run() has returned, and only then destroys the io_context.
+  auto here = std::this_thread::get_id();
+  for (auto& t : impl_->threads)
+    if (t.get_id() == here) {
+      std::thread([impl = std::move(impl_)] {
+        for (auto& thread : impl->threads) thread.join();
+      }).detach();
+      return;
+    }
   for (auto& t : impl_->threads) t.join();
 }
 

@@ -1,7 +1,12 @@
 // The client gathers the operations of a burst into one submission to its queue: order, completeness and
-// the order against stop() hold against a real mosquitto.
+// the order against stop() hold against a real mosquitto. Inbound messages reach their handlers on the I/O
+// thread, or on a worker when deliver_on_io_thread is off.
+#include <future>
 #include <string>
+#include <thread>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <gtest/gtest.h>
 
 #include "client_fixture.hpp"
@@ -77,4 +82,68 @@ TEST_F(batching, a_posted_batch_of_publishes_arrives_complete_and_in_order) {
     batch.push_back(message("many/n", std::to_string(i), proto::qos::at_least_once));
   caf::anon_send(publisher, post_atom::value, std::move(batch));  // one message for all of them
   expect_all_in_order(burst);
+}
+
+/// deliver_on_io_thread: a read's messages reach their handler on the I/O thread that read them, or, with
+/// the option off, on a scheduler worker; in order either way.
+struct delivery_thread : client_fixture {
+  mosquitto_broker broker;
+
+  std::thread::id io_thread() {
+    std::promise<std::thread::id> id;
+    boost::asio::post(io->context(), [&id] { id.set_value(std::this_thread::get_id()); });
+    return id.get_future().get();
+  }
+
+  /// The threads the handler ran on for `n` numbered messages, after checking their order.
+  std::vector<std::thread::id> handler_threads(bool on_io_thread, const std::string& name, int n) {
+    collector<std::pair<std::string, std::thread::id>> seen;
+    auto sub_config = config_for(broker, name + "-sub");
+    sub_config.deliver_on_io_thread = on_io_thread;
+    auto subscriber = connected(std::move(sub_config), new_events());
+    operation_result subscribed;
+    {
+      caf::scoped_actor self{*sys};  // gone before shutdown(), which waits for every actor
+      protocol::subscribe s;
+      s.subscriptions.push_back(
+          {name + "/#", proto::qos::at_most_once, false, false, proto::retain_handling::send_on_subscribe});
+      message_handler h;
+      h.callback = [&seen](const proto::publish& p) {
+        seen.add({std::string(p.payload.as_string_view()), std::this_thread::get_id()});
+      };
+      self->request(subscriber, deadline, subscribe_atom::value, std::move(s), std::move(h))
+          .receive([&](operation_result& r) { subscribed = std::move(r); },
+                   [&](caf::error& err) { ADD_FAILURE() << sys->render(err); });
+    }
+    EXPECT_TRUE(subscribed.ok()) << subscribed.message;
+    auto publisher = connected(config_for(broker, name + "-pub"), new_events());
+    for (int i = 0; i < n; ++i)
+      caf::anon_send(publisher, post_atom::value,
+                     message(name + "/n", std::to_string(i), proto::qos::at_most_once));
+    EXPECT_TRUE(seen.wait_count(static_cast<std::size_t>(n))) << seen.size() << " of " << n;
+    std::vector<std::string> payloads;
+    std::vector<std::thread::id> threads;
+    for (const auto& [payload, thread] : seen.items()) {
+      payloads.push_back(payload);
+      threads.push_back(thread);
+    }
+    EXPECT_EQ(payloads, numbered(n));
+    shutdown();  // the handler refers to `seen`
+    return threads;
+  }
+};
+
+TEST_F(delivery_thread, messages_reach_their_handler_on_the_io_thread_by_default) {
+  EXPECT_TRUE(client_config{}.deliver_on_io_thread);
+  auto io_id = io_thread();
+  auto threads = handler_threads(true, "inline", 200);
+  ASSERT_EQ(threads.size(), 200u);
+  for (const auto& t : threads) EXPECT_EQ(t, io_id);
+}
+
+TEST_F(delivery_thread, with_delivery_on_the_io_thread_off_they_reach_it_on_a_worker) {
+  auto io_id = io_thread();
+  auto threads = handler_threads(false, "worker", 200);
+  ASSERT_EQ(threads.size(), 200u);
+  for (const auto& t : threads) EXPECT_NE(t, io_id);
 }

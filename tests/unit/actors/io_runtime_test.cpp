@@ -1,9 +1,14 @@
 // io_runtime: the bound on concurrent connection attempts.
 #include "iotactor/actors/io_runtime.hpp"
 
+#include <chrono>
+#include <future>
 #include <memory>
+#include <thread>
 #include <vector>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <gtest/gtest.h>
 
 using iotactor::io_runtime;
@@ -71,4 +76,20 @@ TEST(io_runtime, shared_object_is_made_once_per_key_while_held_and_failures_are_
   EXPECT_EQ(runtime.shared_object("bad", failing), nullptr);
   EXPECT_EQ(runtime.shared_object("bad", make) != nullptr, true);  // the failure was not remembered
   EXPECT_EQ(made, 4);
+}
+
+TEST(io_runtime, the_last_reference_can_go_on_its_own_thread) {
+  // A client that ends on the I/O thread (its actors run there) may hold the last reference: the runtime
+  // cannot join that thread from itself, and must not destroy the io_context that thread is still in.
+  auto io = std::make_shared<iotactor::io_runtime>(2);
+  std::promise<std::thread::id> released;
+  auto on = released.get_future();
+  boost::asio::post(io->context(), [keep = io, &released]() mutable {
+    keep.reset();  // the last one: the destructor runs here
+    released.set_value(std::this_thread::get_id());
+  });
+  auto caller = std::this_thread::get_id();
+  io.reset();
+  ASSERT_EQ(on.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_NE(on.get(), caller);
 }

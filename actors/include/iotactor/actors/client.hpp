@@ -24,6 +24,12 @@ struct client_config {
   /// The io_runtime to run the connections on. When empty, the client uses io_runtime::shared(): one
   /// io_context with one thread serving every client of the process that was given none.
   std::shared_ptr<io_runtime> io;
+  /// Runs what a read makes ready (the session, the router, message handler actors and callbacks, and the
+  /// client with completions) on the I/O thread that read it, instead of waking a scheduler worker for
+  /// every read (inline_unit.hpp): half the CPU of ingress. At most inline_unit::default_max_jobs resumes per
+  /// read run there; the rest go to the workers. Turn it off when handlers do long work that must not hold
+  /// up the reads of the other connections on the same io_runtime.
+  bool deliver_on_io_thread = true;
   /// Seeds the reconnect jitter; 0 picks a random seed.
   std::uint64_t jitter_seed = 0;
 };

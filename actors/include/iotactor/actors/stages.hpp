@@ -15,7 +15,7 @@ namespace iotactor {
 /// failed attempt to the client, afterwards everything goes to the session.
 codec_actor spawn_codec(caf::actor_system& sys, std::shared_ptr<io_runtime> io, connection_options options,
                         session_actor session, client_actor client, protocol::protocol_version version,
-                        std::uint32_t maximum_packet_size);
+                        std::uint32_t maximum_packet_size, bool deliver_on_io_thread = true);
 
 /// The session; it reports to the client and the router and admits operations from the queue.
 session_actor spawn_session(caf::actor_system& sys, session_options options, client_actor client,

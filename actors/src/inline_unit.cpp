@@ -1,0 +1,56 @@
+#include "iotactor/actors/inline_unit.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/resumable.hpp>
+#include <caf/scheduler/abstract_coordinator.hpp>
+
+namespace iotactor {
+
+inline_unit::inline_unit(caf::actor_system& sys, std::size_t max_jobs, std::size_t throughput)
+    : caf::execution_unit(&sys), max_jobs_(max_jobs), throughput_(throughput == 0 ? 1 : throughput) {}
+
+inline_unit::~inline_unit() {
+  hand_off_rest();
+}
+
+void inline_unit::exec_later(caf::resumable* job) {
+  // CAF took a reference for whoever runs the job: that is this unit now, or the scheduler after it.
+  jobs_.push_back(job);
+}
+
+void inline_unit::run() {
+  while (next_ < jobs_.size()) {
+    if (resumed_ >= max_jobs_) {
+      hand_off_rest();
+      return;
+    }
+    auto* job = jobs_[next_++];
+    ++resumed_;
+    switch (job->resume(this, throughput_)) {
+      case caf::resumable::resume_later:
+        jobs_.push_back(job);  // more messages than one turn: behind the others, still referenced
+        break;
+      case caf::resumable::done:
+      case caf::resumable::awaiting_message:
+        caf::intrusive_ptr_release(job);  // a message makes it ready again, with a new reference
+        break;
+      case caf::resumable::shutdown_execution_unit:
+        // Only the scheduler's own shutdown jobs answer so; they never reach an actor's context.
+        caf::intrusive_ptr_release(job);
+        break;
+    }
+  }
+  jobs_.clear();
+  next_ = 0;
+}
+
+void inline_unit::hand_off_rest() {
+  for (; next_ < jobs_.size(); ++next_) {
+    system().scheduler().enqueue(jobs_[next_]);
+    ++handed_off_;
+  }
+  jobs_.clear();
+  next_ = 0;
+}
+
+}  // namespace iotactor

@@ -1,0 +1,137 @@
+// inline_unit: actors made ready through it run on the thread that calls run(), in the order they became
+// ready; past its budget, and for what is left when it is destroyed, jobs go to the scheduler.
+#include "iotactor/actors/inline_unit.hpp"
+
+#include <chrono>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <caf/all.hpp>
+#include <gtest/gtest.h>
+
+#include "iotactor/actors/client.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+
+struct record {
+  std::mutex mutex;
+  std::vector<std::pair<int, std::thread::id>> seen;  // value and the thread that handled it
+  std::size_t expected = 0;
+  std::promise<void> all;
+
+  void add(int value) {
+    std::lock_guard<std::mutex> guard(mutex);
+    seen.emplace_back(value, std::this_thread::get_id());
+    if (seen.size() == expected) all.set_value();
+  }
+  std::vector<std::pair<int, std::thread::id>> items() {
+    std::lock_guard<std::mutex> guard(mutex);
+    return seen;
+  }
+};
+
+/// Records what it gets.
+caf::behavior sink(caf::event_based_actor*, record* r) {
+  return {[r](int value) { r->add(value); }};
+}
+
+/// Records what it gets, then passes it on plus 100.
+caf::behavior relay(caf::event_based_actor* self, record* r, caf::actor next) {
+  return {[self, r, next](int value) {
+    r->add(value);
+    self->send(next, value + 100);
+  }};
+}
+
+caf::actor_system_config& affine(caf::actor_system_config& cfg) {
+  iotactor::configure_scheduler(cfg);
+  return cfg;
+}
+
+struct inline_unit_test : ::testing::Test {
+  caf::actor_system_config cfg;
+  record first;  // outlive the system, whose destructor waits for the actors that write into them
+  record second;
+  caf::actor_system sys{affine(cfg)};
+
+  /// Lazily started, so that no worker holds them when the test enqueues: the first message makes each
+  /// ready, through whatever context the sender runs in.
+  caf::actor chain() {
+    auto tail = sys.spawn<caf::lazy_init>(sink, &second);
+    return sys.spawn<caf::lazy_init>(relay, &first, tail);
+  }
+
+  /// The record holds just `value`, handled on a thread other than the test's (a worker).
+  static void expect_one_from_another_thread(record& r, int value) {
+    auto items = r.items();
+    ASSERT_EQ(items.size(), 1u);
+    EXPECT_EQ(items[0].first, value);
+    EXPECT_NE(items[0].second, std::this_thread::get_id());
+  }
+
+  static void enqueue(const caf::actor& dest, int value, iotactor::inline_unit& unit) {
+    caf::actor_cast<caf::abstract_actor*>(dest)->enqueue(nullptr, caf::make_message_id(),
+                                                         caf::make_message(value), &unit);
+  }
+};
+
+TEST_F(inline_unit_test, runs_the_actor_and_what_it_makes_ready_on_the_calling_thread) {
+  auto head = chain();
+  iotactor::inline_unit unit(sys);
+  enqueue(head, 1, unit);
+  EXPECT_EQ(unit.pending(), 1u);
+  unit.run();
+  // Done by the time run() returns: nothing waited for a worker.
+  auto here = std::this_thread::get_id();
+  EXPECT_EQ(first.items(), (std::vector<std::pair<int, std::thread::id>>{{1, here}}));
+  EXPECT_EQ(second.items(), (std::vector<std::pair<int, std::thread::id>>{{101, here}}));
+  EXPECT_EQ(unit.resumed(), 2u);
+  EXPECT_EQ(unit.handed_off(), 0u);
+  EXPECT_EQ(unit.pending(), 0u);
+}
+
+TEST_F(inline_unit_test, an_actor_with_more_messages_than_one_turn_runs_them_all_in_order) {
+  auto tail = sys.spawn<caf::lazy_init>(sink, &second);
+  iotactor::inline_unit unit(sys, iotactor::inline_unit::default_max_jobs, 1);  // one message per turn
+  for (int i = 1; i <= 3; ++i) enqueue(tail, i, unit);
+  EXPECT_EQ(unit.pending(), 1u);  // one job: the actor became ready once
+  unit.run();
+  auto here = std::this_thread::get_id();
+  EXPECT_EQ(second.items(), (std::vector<std::pair<int, std::thread::id>>{{1, here}, {2, here}, {3, here}}));
+  EXPECT_GE(unit.resumed(), 3u);
+  EXPECT_EQ(unit.handed_off(), 0u);
+}
+
+TEST_F(inline_unit_test, past_its_budget_the_rest_runs_on_a_worker) {
+  second.expected = 1;
+  auto done = second.all.get_future();
+  auto head = chain();
+  iotactor::inline_unit unit(sys, 1);  // one resume
+  enqueue(head, 7, unit);
+  unit.run();
+  EXPECT_EQ(unit.resumed(), 1u);
+  EXPECT_EQ(unit.handed_off(), 1u);
+  EXPECT_EQ(unit.pending(), 0u);
+  ASSERT_EQ(done.wait_for(10s), std::future_status::ready);
+  expect_one_from_another_thread(second, 107);
+  EXPECT_EQ(first.items().at(0).second, std::this_thread::get_id());
+}
+
+TEST_F(inline_unit_test, jobs_left_when_it_is_destroyed_go_to_the_scheduler) {
+  first.expected = 1;
+  auto done = first.all.get_future();
+  auto head = chain();
+  {
+    iotactor::inline_unit unit(sys);
+    enqueue(head, 3, unit);
+    EXPECT_EQ(unit.pending(), 1u);
+  }
+  ASSERT_EQ(done.wait_for(10s), std::future_status::ready);
+  expect_one_from_another_thread(first, 3);
+}
+
+}  // namespace
