@@ -28,7 +28,8 @@ io_runtime::io_runtime(std::size_t threads, std::size_t max_concurrent_connects)
     : impl_(std::make_unique<impl>()) {
   impl_->max_connects = max_concurrent_connects == 0 ? 1 : max_concurrent_connects;
   if (threads == 0) threads = 1;
-  for (std::size_t i = 0; i < threads; ++i) impl_->threads.emplace_back([this] { impl_->context.run(); });
+  for (std::size_t i = 0; i < threads; ++i)
+    impl_->threads.emplace_back([impl = impl_.get()] { impl->context.run(); });
 }
 
 io_runtime::~io_runtime() {
