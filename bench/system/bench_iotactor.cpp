@@ -28,6 +28,9 @@ client_config config_for(const endpoint& where, const std::string& client_id,
   c.session.connect.keep_alive = 60;
   c.session.ack_timeout = std::chrono::seconds(0);
   c.io = io;
+  // BENCH_DELIVER_ON_IO_THREAD=0: inbound packets go to the session through a worker (for comparisons).
+  if (const char* d = std::getenv("BENCH_DELIVER_ON_IO_THREAD"))
+    c.deliver_on_io_thread = std::string(d) != "0";
   return c;
 }
 
@@ -197,11 +200,12 @@ class iotactor_implementation final : public implementation {
     return cfg;
   }
   caf::actor_system_config config_;
-  /// One I/O thread for every connection, as io_runtime::shared() gives; BENCH_MAX_CONNECTS overrides the
-  /// bound on concurrent connects.
+  /// One I/O thread for every connection, as io_runtime::shared() gives; BENCH_IO_THREADS and
+  /// BENCH_MAX_CONNECTS override the thread count and the bound on concurrent connects.
   std::shared_ptr<io_runtime> io_ = std::make_shared<io_runtime>(
-      1, std::getenv("BENCH_MAX_CONNECTS") ? std::strtoul(std::getenv("BENCH_MAX_CONNECTS"), nullptr, 10)
-                                           : io_runtime::default_max_concurrent_connects);
+      std::getenv("BENCH_IO_THREADS") ? std::strtoul(std::getenv("BENCH_IO_THREADS"), nullptr, 10) : 1,
+      std::getenv("BENCH_MAX_CONNECTS") ? std::strtoul(std::getenv("BENCH_MAX_CONNECTS"), nullptr, 10)
+                                        : io_runtime::default_max_concurrent_connects);
   caf::actor_system system_{configured(config_)};
   std::vector<client_actor> fleet_;
 };
