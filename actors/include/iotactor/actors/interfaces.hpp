@@ -70,7 +70,9 @@ using message_handler_actor = caf::typed_actor<caf::reacts_to<message_atom, prot
 /// Receives lifecycle events.
 using lifecycle_listener_actor = caf::typed_actor<caf::reacts_to<event_atom, lifecycle_event>>;
 
-/// A subscription handler: an actor, or a callback (called on the router's thread: keep it short).
+/// A subscription handler: an actor, or a callback, called on the router's thread: the I/O thread of the
+/// client's io_runtime unless client_config::deliver_on_io_thread is off. Keep it short, and never wait in it
+/// for a reply from the network (docs/client.md, "What runs on the I/O thread").
 struct message_handler {
   message_handler_actor actor;
   std::function<void(const protocol::publish&)> callback;
