@@ -1,20 +1,37 @@
 #include "iotactor/actors/inline_unit.hpp"
 
+#include <caf/actor_registry.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/resumable.hpp>
+#include <caf/scheduled_actor.hpp>
 #include <caf/scheduler/abstract_coordinator.hpp>
 
 namespace iotactor {
 
 inline_unit::inline_unit(caf::actor_system& sys, std::size_t max_jobs, std::size_t throughput)
-    : caf::execution_unit(&sys), max_jobs_(max_jobs), throughput_(throughput == 0 ? 1 : throughput) {}
+    : caf::execution_unit(&sys), max_jobs_(max_jobs), throughput_(throughput == 0 ? 1 : throughput) {
+  // An actor that ends here leaves the system's count of running actors before CAF is done with it (its
+  // down messages, its timers, the job's last reference): counted as one more running actor, this unit
+  // keeps the system's destructor waiting until then, as it waits for its own workers.
+  sys.registry().inc_running();
+}
 
 inline_unit::~inline_unit() {
   hand_off_rest();
+  system().registry().dec_running();
 }
 
 void inline_unit::exec_later(caf::resumable* job) {
-  // CAF took a reference for whoever runs the job: that is this unit now, or the scheduler after it.
+  // CAF took a reference for whoever runs the job: that is this unit now, or the scheduler after it. An
+  // actor of another actor system goes to that system's scheduler.
+  if (job->subtype() == caf::resumable::scheduled_actor) {
+    auto& home = static_cast<caf::scheduled_actor*>(job)->home_system();
+    if (&home != &system()) {
+      home.scheduler().enqueue(job);
+      ++handed_off_;
+      return;
+    }
+  }
   jobs_.push_back(job);
 }
 

@@ -4,6 +4,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -41,9 +42,15 @@ io_runtime::~io_runtime() {
   auto here = std::this_thread::get_id();
   for (auto& t : impl_->threads)
     if (t.get_id() == here) {
-      std::thread([impl = std::move(impl_)] {
-        for (auto& thread : impl->threads) thread.join();
-      }).detach();
+      auto* orphan = impl_.release();  // owned by the joiner, or by nobody if no thread can be made
+      try {
+        std::thread([orphan] {
+          for (auto& thread : orphan->threads) thread.join();
+          delete orphan;
+        }).detach();
+      } catch (const std::system_error&) {
+        for (auto& thread : orphan->threads) thread.detach();  // they end on their own; the state is leaked
+      }
       return;
     }
   for (auto& t : impl_->threads) t.join();

@@ -52,6 +52,14 @@ caf::actor_system_config& affine(caf::actor_system_config& cfg) {
   return cfg;
 }
 
+/// Records what it gets, then ends.
+caf::behavior quitter(caf::event_based_actor* self, record* r) {
+  return {[self, r](int value) {
+    r->add(value);
+    self->quit();
+  }};
+}
+
 struct inline_unit_test : ::testing::Test {
   caf::actor_system_config cfg;
   record first;  // outlive the system, whose destructor waits for the actors that write into them
@@ -132,6 +140,43 @@ TEST_F(inline_unit_test, jobs_left_when_it_is_destroyed_go_to_the_scheduler) {
   }
   ASSERT_EQ(done.wait_for(10s), std::future_status::ready);
   expect_one_from_another_thread(first, 3);
+}
+
+TEST_F(inline_unit_test, an_actor_that_ends_in_its_turn_ends_there) {
+  auto one = sys.spawn<caf::lazy_init>(quitter, &first);
+  std::promise<std::thread::id> ended;
+  auto ended_on = ended.get_future();
+  one->attach_functor([&ended](const caf::error&) { ended.set_value(std::this_thread::get_id()); });
+  {
+    iotactor::inline_unit unit(sys);
+    enqueue(one, 5, unit);
+    unit.run();
+    EXPECT_EQ(unit.resumed(), 1u);
+    EXPECT_EQ(unit.handed_off(), 0u);
+  }
+  // Its cleanup ran in run(): nothing was left for a worker.
+  ASSERT_EQ(ended_on.wait_for(0s), std::future_status::ready);
+  EXPECT_EQ(ended_on.get(), std::this_thread::get_id());
+  EXPECT_EQ(first.items(), (std::vector<std::pair<int, std::thread::id>>{{5, std::this_thread::get_id()}}));
+}
+
+TEST_F(inline_unit_test, an_actor_of_another_system_goes_to_that_system_s_scheduler) {
+  record other_record;  // outlives the other system
+  other_record.expected = 1;
+  auto done = other_record.all.get_future();
+  caf::actor_system_config other_cfg;
+  caf::actor_system other{affine(other_cfg)};
+  auto tail = other.spawn<caf::lazy_init>(sink, &other_record);
+  auto head = sys.spawn<caf::lazy_init>(relay, &first, tail);
+  iotactor::inline_unit unit(sys);
+  enqueue(head, 2, unit);
+  unit.run();
+  EXPECT_EQ(unit.resumed(), 1u);  // the relay only
+  EXPECT_EQ(unit.handed_off(), 1u);
+  ASSERT_EQ(done.wait_for(10s), std::future_status::ready);
+  expect_one_from_another_thread(other_record, 102);
+  caf::anon_send_exit(head, caf::exit_reason::user_shutdown);  // head holds tail, which `other` waits for
+  caf::anon_send_exit(tail, caf::exit_reason::user_shutdown);
 }
 
 }  // namespace

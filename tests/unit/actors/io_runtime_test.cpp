@@ -82,14 +82,18 @@ TEST(io_runtime, the_last_reference_can_go_on_its_own_thread) {
   // A client that ends on the I/O thread (its actors run there) may hold the last reference: the runtime
   // cannot join that thread from itself, and must not destroy the io_context that thread is still in.
   auto io = std::make_shared<iotactor::io_runtime>(2);
-  std::promise<std::thread::id> released;
-  auto on = released.get_future();
-  boost::asio::post(io->context(), [keep = io, &released]() mutable {
-    keep.reset();  // the last one: the destructor runs here
-    released.set_value(std::this_thread::get_id());
+  std::promise<void> caller_released;
+  std::promise<long> released;  // the references left just before the handler let go of its own
+  auto caller_done = caller_released.get_future().share();
+  auto result = released.get_future();
+  boost::asio::post(io->context(), [keep = io, caller_done, &released]() mutable {
+    caller_done.wait();  // the handler's reference is the last one
+    auto left = keep.use_count();
+    keep.reset();  // the destructor runs here, on a thread of the runtime
+    released.set_value(left);
   });
-  auto caller = std::this_thread::get_id();
   io.reset();
-  ASSERT_EQ(on.wait_for(std::chrono::seconds(10)), std::future_status::ready);
-  EXPECT_NE(on.get(), caller);
+  caller_released.set_value();
+  ASSERT_EQ(result.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_EQ(result.get(), 1);
 }

@@ -79,8 +79,8 @@ struct message_handler {
   bool empty() const noexcept { return !actor && !callback; }
 };
 
-/// Called once with the result of an operation, on the client actor's thread (the facade uses it to fulfil
-/// futures; it must not block).
+/// Called once with the result of an operation, on the client actor's thread, which is often the I/O thread
+/// (the facade uses it to fulfil futures; it must not block).
 using completion_callback = std::function<void(operation_result&&)>;
 
 /// The outbound half of a connection's codec: the session encodes with it and writes to the transport.
@@ -143,6 +143,7 @@ using client_actor = caf::typed_actor<
     caf::reacts_to<message_handler>,  // receives what matches no subscription (and handler-less
                                       // subscriptions)
     caf::reacts_to<listen_atom, lifecycle_listener_actor>,
+    // called on the client's thread, often the I/O thread: keep it short, never wait for the network in it
     caf::reacts_to<listen_atom, std::function<void(const lifecycle_event&)>>,
     caf::replies_to<stats_atom>::with<client_statistics>,
     caf::replies_to<settings_atom>::with<negotiated_settings>,

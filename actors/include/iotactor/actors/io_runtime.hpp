@@ -13,7 +13,10 @@ class io_context;
 namespace iotactor {
 
 /// Share one io_runtime between all clients of a process; it must outlive them. Its destructor stops
-/// the io_context and joins the threads.
+/// the io_context and joins the threads. Released on one of its own threads (a client whose actors ended
+/// there held the last reference), it cannot join that thread: a detached thread joins them and destroys
+/// the io_context after it returns. Release the last reference on a thread of your own before the process
+/// exits, so that nothing still runs during static destruction.
 ///
 /// It also bounds how many connection attempts are in progress at once (from the TCP connect until the
 /// server's first bytes arrive): a fleet of clients started together would otherwise overflow the broker's
