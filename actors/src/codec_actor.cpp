@@ -34,8 +34,9 @@ struct inbound_decoder {
     }
     auto* dest = caf::actor_cast<caf::abstract_actor*>(session);
     inline_unit unit(dest->home_system());
-    dest->enqueue(std::move(codec), caf::make_message_id(),
-                  caf::make_message(packets_atom::value, std::move(packets)), &unit);
+    dest->enqueue(caf::make_mailbox_element(std::move(codec), caf::make_message_id(), {}, packets_atom::value,
+                                            std::move(packets)),
+                  &unit);
     unit.run();
   }
 

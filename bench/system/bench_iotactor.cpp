@@ -95,7 +95,7 @@ class iotactor_connection final : public connection {
       return;
     }
     if (qos == 0) {
-      caf::anon_send(client_, post_atom::value, make_publish(topic, data, size, 0));
+      post_publish(client_, make_publish(topic, data, size, 0));
       return;
     }
     completion_callback cb = [this](operation_result&& r) {

@@ -147,3 +147,51 @@ TEST_F(delivery_thread, with_delivery_on_the_io_thread_off_they_reach_it_on_a_wo
   ASSERT_EQ(threads.size(), 200u);
   for (const auto& t : threads) EXPECT_NE(t, io_id);
 }
+
+/// post_publish from a thread that has not posted for a while runs the publishing client on that thread:
+/// with the only scheduler worker blocked, the message still goes out (and, delivered on the subscriber's I/O
+/// thread, reaches its callback). A post in a burst waits for the worker, and arrives after it, in order.
+struct post_publish_thread : client_fixture {
+  post_publish_thread() : client_fixture(1) {}
+  mosquitto_broker broker;
+};
+
+namespace {
+
+using block_atom = caf::atom_constant<caf::atom("block")>;
+
+/// Holds the worker that runs it until `release` is fulfilled.
+caf::behavior blocker(caf::event_based_actor*) {
+  return {[](block_atom, std::shared_ptr<std::promise<void>> started, std::shared_future<void> release) {
+    started->set_value();
+    release.wait();  // blocking the only worker is the point of the test
+  }};
+}
+
+}  // namespace
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<std::promise<void>>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_future<void>)
+
+TEST_F(post_publish_thread, a_quiet_post_runs_on_the_caller_while_the_workers_are_busy) {
+  auto& received = new_messages();
+  auto subscriber = connected(config_for(broker, "quiet-sub"), new_events());
+  ASSERT_TRUE(subscribe(subscriber, "quiet/#", proto::qos::at_most_once, received).ok());
+  auto publisher = connected(config_for(broker, "quiet-pub"), new_events());
+  auto started = std::make_shared<std::promise<void>>();
+  auto worker_blocked = started->get_future();
+  std::promise<void> release;
+  auto hold = sys->spawn(blocker);
+  caf::anon_send(hold, block_atom::value, started, release.get_future().share());
+  ASSERT_EQ(worker_blocked.wait_for(deadline), std::future_status::ready);
+  // Quiet: this thread has not posted for far longer than post_inline_after.
+  post_publish(publisher, message("quiet/n", "0", proto::qos::at_most_once));
+  bool arrived = received.wait_count(1);
+  // In a burst (right after the first): it waits in the mailbox for the worker.
+  post_publish(publisher, message("quiet/n", "1", proto::qos::at_most_once));
+  release.set_value();
+  ASSERT_TRUE(arrived) << "the quiet post waited for the blocked worker";
+  ASSERT_TRUE(received.wait_count(2));
+  EXPECT_EQ(payloads_of(received.items()), numbered(2));
+  caf::anon_send_exit(hold, caf::exit_reason::user_shutdown);
+}

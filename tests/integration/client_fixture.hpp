@@ -96,8 +96,11 @@ struct client_fixture : ::testing::Test {
   std::shared_ptr<io_runtime> io = std::make_shared<io_runtime>(1);
   std::vector<client_actor> clients;
 
-  client_fixture() {
-    cfg.set("scheduler.max-threads", 2);
+  client_fixture() : client_fixture(2) {}
+
+  /// With this many scheduler workers.
+  explicit client_fixture(std::size_t workers) {
+    cfg.set("scheduler.max-threads", workers);
     sys = std::make_unique<caf::actor_system>(cfg);
   }
 

@@ -1,6 +1,7 @@
 // The client for CAF users: its configuration, validation, and spawn_client().
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -56,6 +57,17 @@ enum class scheduler_policy {
 /// with another policy does not take back).
 void configure_scheduler(caf::actor_system_config& cfg, std::size_t threads = 2,
                          scheduler_policy policy = scheduler_policy::affine);
+
+/// A thread that has not posted for this long runs its next post_publish() itself.
+inline constexpr std::chrono::microseconds post_inline_after{50};
+
+/// The same as `anon_send(client, post_atom::value, std::move(p))`, for threads outside the actor system
+/// (never from inside an actor: send from there). When this thread has not posted for post_inline_after and
+/// the client is idle, the client, the offline queue and the session run on this thread until the PUBLISH is
+/// handed to the I/O thread: a caller that publishes now and then does not wait for a worker to wake (about
+/// one context switch per message). A caller in a burst sends as usual, and the workers take what piles up in
+/// batches.
+void post_publish(const client_actor& client, protocol::publish p);
 
 /// Spawns the client and its stages (session, offline queue, router). It connects after start_atom.
 /// An invalid configuration gives caf::sec::invalid_argument with the message of validate().
