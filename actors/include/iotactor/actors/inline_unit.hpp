@@ -12,8 +12,8 @@
 #pragma once
 
 #include <cstddef>
-#include <vector>
 
+#include <boost/container/small_vector.hpp>
 #include <caf/execution_unit.hpp>
 
 namespace caf {
@@ -51,7 +51,8 @@ class inline_unit final : public caf::execution_unit {
  private:
   void hand_off_rest();
 
-  std::vector<caf::resumable*> jobs_;
+  // One unit per read or post: the usual few jobs stay on the stack (a vector allocated per read).
+  boost::container::small_vector<caf::resumable*, 8> jobs_;
   std::size_t next_ = 0;  // jobs_[next_..] are still to run
   std::size_t max_jobs_;
   std::size_t throughput_;
