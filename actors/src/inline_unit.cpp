@@ -2,6 +2,7 @@
 
 #include <caf/actor_registry.hpp>
 #include <caf/actor_system.hpp>
+#include <caf/logger.hpp>
 #include <caf/resumable.hpp>
 #include <caf/scheduled_actor.hpp>
 #include <caf/scheduler/abstract_coordinator.hpp>
@@ -14,10 +15,16 @@ inline_unit::inline_unit(caf::actor_system& sys, std::size_t max_jobs, std::size
   // down messages, its timers, the job's last reference): counted as one more running actor, this unit
   // keeps the system's destructor waiting until then, as it waits for its own workers.
   sys.registry().inc_running();
+  had_logger_ = caf::logger::current_logger() != nullptr;
 }
 
 inline_unit::~inline_unit() {
   hand_off_rest();
+  // An actor that spawns here (a client making its next codec or a new router) sets this thread's current
+  // logger, a reference CAF keeps in a thread_local: the system's destructor then waits for ever for its
+  // logger, held by an I/O thread that outlives it. Give it back unless the thread held one before.
+  if (!had_logger_ && caf::logger::current_logger() != nullptr)
+    caf::logger::set_current_actor_system(nullptr);
   system().registry().dec_running();
 }
 

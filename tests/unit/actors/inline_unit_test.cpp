@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <caf/all.hpp>
+#include <caf/logger.hpp>
 #include <gtest/gtest.h>
 
 #include "iotactor/actors/client.hpp"
@@ -58,6 +59,11 @@ caf::behavior quitter(caf::event_based_actor* self, record* r) {
     r->add(value);
     self->quit();
   }};
+}
+
+/// Spawns a sink for each value and passes the value on to it.
+caf::behavior spawner(caf::event_based_actor* self, record* r) {
+  return {[self, r](int value) { self->send(self->spawn(sink, r), value); }};
 }
 
 struct inline_unit_test : ::testing::Test {
@@ -177,6 +183,25 @@ TEST_F(inline_unit_test, an_actor_of_another_system_goes_to_that_system_s_schedu
   expect_one_from_another_thread(other_record, 102);
   caf::anon_send_exit(head, caf::exit_reason::user_shutdown);  // head holds tail, which `other` waits for
   caf::anon_send_exit(tail, caf::exit_reason::user_shutdown);
+}
+
+TEST_F(inline_unit_test, a_spawn_in_its_turn_leaves_no_logger_on_the_thread) {
+  // CAF sets the spawning thread's current logger, a reference the actor system's destructor waits for: an
+  // I/O thread that kept it hung the destructor for ever (seen in the router restart test).
+  std::thread other([this] {
+    ASSERT_EQ(caf::logger::current_logger(), nullptr);
+    auto one = sys.spawn<caf::lazy_init>(spawner, &first);
+    caf::logger::set_current_actor_system(nullptr);  // the spawn above set it on this thread too
+    {
+      iotactor::inline_unit unit(sys);
+      enqueue(one, 4, unit);
+      unit.run();
+      EXPECT_EQ(unit.resumed(), 2u);  // the spawner, then its child
+    }
+    EXPECT_EQ(caf::logger::current_logger(), nullptr);
+    EXPECT_EQ(first.items().size(), 1u);
+  });
+  other.join();
 }
 
 }  // namespace

@@ -58,6 +58,7 @@ class inline_unit final : public caf::execution_unit {
   std::size_t throughput_;
   std::size_t resumed_ = 0;
   std::size_t handed_off_ = 0;
+  bool had_logger_ = false;  // this thread had a current CAF logger before the unit ran anything
 };
 
 }  // namespace iotactor
