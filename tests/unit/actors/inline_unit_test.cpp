@@ -204,4 +204,15 @@ TEST_F(inline_unit_test, a_spawn_in_its_turn_leaves_no_logger_on_the_thread) {
   other.join();
 }
 
+TEST(post_publish, an_empty_client_handle_is_refused_not_dropped) {
+  iotactor::protocol::publish p;
+  p.topic = "t";
+  try {
+    iotactor::post_publish(iotactor::client_actor{}, std::move(p));
+    FAIL() << "no exception";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "post_publish: the client handle is empty");
+  }
+}
+
 }  // namespace

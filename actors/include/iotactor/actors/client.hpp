@@ -66,7 +66,7 @@ inline constexpr std::chrono::microseconds post_inline_after{50};
 /// the client is idle, the client, the offline queue and the session run on this thread until the PUBLISH is
 /// handed to the I/O thread: a caller that publishes now and then does not wait for a worker to wake (about
 /// one context switch per message). A caller in a burst sends as usual, and the workers take what piles up in
-/// batches.
+/// batches. An empty handle throws std::invalid_argument (the publish would be lost).
 void post_publish(const client_actor& client, protocol::publish p);
 
 /// Spawns the client and its stages (session, offline queue, router). It connects after start_atom.
