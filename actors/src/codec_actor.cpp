@@ -87,10 +87,12 @@ codec_actor::behavior_type codec_fn(codec_actor::stateful_pointer<codec_state> s
   st.inbound->codec_address = self->address();
   st.inbound->session = session;
   st.inbound->on_io_thread = deliver_on_io_thread;
-  st.transport =
-      detail::make_transport(io, std::move(options), me,
-                             [inbound = st.inbound](detail::transport& t, const std::uint8_t* data,
-                                                    std::size_t size) { inbound->on_data(t, data, size); });
+  st.transport = detail::make_transport(
+      io, std::move(options), me,
+      [inbound = st.inbound](detail::transport& t, const std::uint8_t* data, std::size_t size) {
+        inbound->on_data(t, data, size);
+      },
+      deliver_on_io_thread);
   st.writer = std::make_shared<packet_writer>(st.transport, version);
   st.transport->start();
   // The state is gone when attachables run: capture the transport itself, and the io_runtime it runs on

@@ -3,6 +3,7 @@
 #include <caf/actor_registry.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/logger.hpp>
+#include <caf/mailbox_element.hpp>
 #include <caf/resumable.hpp>
 #include <caf/scheduled_actor.hpp>
 #include <caf/scheduler/abstract_coordinator.hpp>
@@ -75,6 +76,14 @@ void inline_unit::hand_off_rest() {
   }
   jobs_.clear();
   next_ = 0;
+}
+
+void send_inline(caf::strong_actor_ptr sender, const caf::strong_actor_ptr& dest, caf::message content) {
+  if (!dest) return;
+  inline_unit unit(*dest->home_system);
+  dest->enqueue(caf::make_mailbox_element(std::move(sender), caf::make_message_id(), {}, std::move(content)),
+                &unit);
+  unit.run();
 }
 
 }  // namespace iotactor

@@ -18,6 +18,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "iotactor/actors/inline_unit.hpp"
 #include "iotactor/actors/io_runtime.hpp"
 
 namespace iotactor::detail {
@@ -121,11 +122,12 @@ BIO_METHOD* socket_bio_method() {
 class asio_transport final : public transport, public std::enable_shared_from_this<asio_transport> {
  public:
   asio_transport(const std::shared_ptr<io_runtime>& runtime, connection_options options, codec_actor owner,
-                 data_handler on_data)
+                 data_handler on_data, bool report_inline)
       : runtime_(runtime),
         options_(std::move(options)),
         owner_(std::move(owner)),
         on_data_(std::move(on_data)),
+        report_inline_(report_inline),
         strand_(asio::make_strand(runtime->context())),
         resolver_(strand_),
         socket_(strand_),
@@ -307,7 +309,7 @@ class asio_transport final : public transport, public std::enable_shared_from_th
   void on_up() {
     up_ = true;
     timer_.cancel();
-    if (owner_) caf::anon_send(owner_, up_atom::value);
+    report(owner_, up_atom::value);
     flush();
     read();
   }
@@ -497,9 +499,21 @@ class asio_transport final : public transport, public std::enable_shared_from_th
     close_socket();
     if (reported_) return;
     reported_ = true;
-    if (owner_) caf::anon_send(owner_, down_atom::value, failure{code, std::move(message)});
-    owner_ = nullptr;  // breaks the cycle transport <-> actor
+    auto owner = std::move(owner_);  // breaks the cycle transport <-> actor
+    owner_ = nullptr;
     on_data_ = nullptr;
+    report(owner, down_atom::value, failure{code, std::move(message)});
+  }
+
+  /// Tells the codec; with report_inline_ it runs here, on the I/O thread, and so does what it makes ready
+  /// (the session writing CONNECT after up_atom): no worker is woken for it. A fleet's connects otherwise
+  /// waited in the workers' queues behind the start of every client not yet connecting.
+  template <class... Ts>
+  void report(const codec_actor& to, Ts&&... xs) {
+    if (!to) return;
+    if (!report_inline_) return caf::anon_send(to, std::forward<Ts>(xs)...);
+    send_inline(nullptr, caf::actor_cast<caf::strong_actor_ptr>(to),
+                caf::make_message(std::forward<Ts>(xs)...));
   }
 
   // Not owned: the last owner of a runtime must not be one of its own threads (it joins them).
@@ -507,6 +521,7 @@ class asio_transport final : public transport, public std::enable_shared_from_th
   connection_options options_;
   codec_actor owner_;
   data_handler on_data_;
+  bool report_inline_;
   asio::strand<asio::io_context::executor_type> strand_;
   tcp::resolver resolver_;
   tcp::socket socket_;
@@ -535,8 +550,9 @@ class asio_transport final : public transport, public std::enable_shared_from_th
 }  // namespace
 
 std::shared_ptr<transport> make_transport(std::shared_ptr<io_runtime> runtime, connection_options options,
-                                          codec_actor owner, data_handler on_data) {
-  return std::make_shared<asio_transport>(runtime, std::move(options), std::move(owner), std::move(on_data));
+                                          codec_actor owner, data_handler on_data, bool report_inline) {
+  return std::make_shared<asio_transport>(runtime, std::move(options), std::move(owner), std::move(on_data),
+                                          report_inline);
 }
 
 }  // namespace iotactor::detail

@@ -1,5 +1,5 @@
 // The Asio side of one connection attempt: resolve, TCP connect, optional TLS handshake, read loop, gather
-// writes. Lives on the io_context's strand; reports to its codec actor with anon_send only.
+// writes. Lives on the io_context's strand; reports to its codec actor by message only.
 #pragma once
 
 #include <functional>
@@ -37,8 +37,9 @@ class transport {
 
 /// The transport takes a connection slot of the runtime (io_runtime::begin_connect) before it connects and
 /// gives it back when the first bytes arrive or the attempt ends. It drops the owner and the handler when
-/// it reports down or is aborted.
+/// it reports down or is aborted. With `report_inline` the owner handles up_atom and down_atom on the I/O
+/// thread (send_inline), as the data handler's packets do with client_config::deliver_on_io_thread.
 std::shared_ptr<transport> make_transport(std::shared_ptr<io_runtime> runtime, connection_options options,
-                                          codec_actor owner, data_handler on_data);
+                                          codec_actor owner, data_handler on_data, bool report_inline);
 
 }  // namespace iotactor::detail

@@ -15,6 +15,7 @@
 
 #include <boost/container/small_vector.hpp>
 #include <caf/execution_unit.hpp>
+#include <caf/fwd.hpp>
 
 namespace caf {
 class resumable;
@@ -60,5 +61,10 @@ class inline_unit final : public caf::execution_unit {
   std::size_t handed_off_ = 0;
   bool had_logger_ = false;  // this thread had a current CAF logger before the unit ran anything
 };
+
+/// Enqueues `content` at `dest` as sent by `sender` (which may be null) and runs, here, what that makes
+/// ready, with an inline_unit of dest's actor system. For I/O threads: a report that would wake a worker runs
+/// on the thread that has it. Nothing happens when `dest` is null.
+void send_inline(caf::strong_actor_ptr sender, const caf::strong_actor_ptr& dest, caf::message content);
 
 }  // namespace iotactor
