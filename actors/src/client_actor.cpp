@@ -21,7 +21,8 @@ struct pending_operation {
 };
 
 struct client_state {
-  client_config config;
+  /// Shared with the stages (session options, connection options): one copy per client, about 1 KB.
+  std::shared_ptr<const client_config> config;
   bool running = false;  // desired state
   phase current = phase::stopped;
   std::optional<reconnect_backoff> backoff;
@@ -75,11 +76,12 @@ void attempt(client_pointer self) {
   auto& st = self->state;
   st.current = phase::connecting;
   emit(self, lifecycle_event_type::attempting_connect);
-  const auto& connect = st.config.session.connect;
-  *st.codec = spawn_codec(self->system(), st.config.io, st.config.connection, st.session,
-                          caf::actor_cast<client_actor>(self), connect.version,
+  const auto& connect = st.config->session.connect;
+  *st.codec = spawn_codec(self->system(), st.config->io,
+                          std::shared_ptr<const connection_options>(st.config, &st.config->connection),
+                          st.session, caf::actor_cast<client_actor>(self), connect.version,
                           connect.properties.maximum_packet_size.value_or(protocol::max_packet_size),
-                          st.config.deliver_on_io_thread);
+                          st.config->deliver_on_io_thread);
   self->monitor(*st.codec);
   st.attempt_codec = st.codec->address();
   st.attempt_codec_gone = false;
@@ -253,7 +255,7 @@ void do_subscribe(client_pointer self, operation_id id, protocol::subscribe&& su
   auto& st = self->state;
   // Subscription identifiers make routing exact; use them when this server offers them.
   bool internal_identifier = false;
-  if (st.config.session.connect.version == protocol::protocol_version::v5 && st.settings &&
+  if (st.config->session.connect.version == protocol::protocol_version::v5 && st.settings &&
       st.settings->subscription_identifiers_available && !sub.properties.subscription_identifier) {
     internal_identifier = true;
     sub.properties.subscription_identifier = st.next_subscription_identifier;
@@ -290,8 +292,9 @@ void spawn_router_stage(client_pointer self) {
 void spawn_session_and_queue(client_pointer self) {
   auto& st = self->state;
   auto me = caf::actor_cast<client_actor>(self);
-  st.session = spawn_session(self->system(), st.config.session, me, st.router);
-  st.queue = spawn_offline_queue(self->system(), st.config.offline_queue, st.config.session.connect.version,
+  st.session = spawn_session(
+      self->system(), std::shared_ptr<const session_options>(st.config, &st.config->session), me, st.router);
+  st.queue = spawn_offline_queue(self->system(), st.config->offline_queue, st.config->session.connect.version,
                                  st.session, me);
   self->send(st.session, attach_atom::value, st.queue);
   self->monitor(st.session);
@@ -361,7 +364,7 @@ client_actor::behavior_type client_fn(client_pointer self, client_config config)
                   : self->id() ^ static_cast<std::uint64_t>(clock_type::now().time_since_epoch().count());
   init.backoff.emplace(config.reconnect, seed);
   if (!config.io) config.io = io_runtime::shared();
-  init.config = std::move(config);
+  init.config = std::make_shared<const client_config>(std::move(config));
   spawn_router_stage(self);
   spawn_session_and_queue(self);
   self->set_down_handler([self](caf::down_msg& dm) { on_stage_down(self, dm); });

@@ -74,10 +74,10 @@ struct codec_state {
 };
 
 codec_actor::behavior_type codec_fn(codec_actor::stateful_pointer<codec_state> self,
-                                    std::shared_ptr<io_runtime> io, connection_options options,
-                                    session_actor session, client_actor client,
-                                    protocol::protocol_version version, std::uint32_t maximum_packet_size,
-                                    bool deliver_on_io_thread) {
+                                    std::shared_ptr<io_runtime> io,
+                                    std::shared_ptr<const connection_options> options, session_actor session,
+                                    client_actor client, protocol::protocol_version version,
+                                    std::uint32_t maximum_packet_size, bool deliver_on_io_thread) {
   auto& st = self->state;
   st.version = version;
   auto me = caf::actor_cast<codec_actor>(self);
@@ -120,8 +120,9 @@ codec_actor::behavior_type codec_fn(codec_actor::stateful_pointer<codec_state> s
 
 }  // namespace
 
-codec_actor spawn_codec(caf::actor_system& sys, std::shared_ptr<io_runtime> io, connection_options options,
-                        session_actor session, client_actor client, protocol::protocol_version version,
+codec_actor spawn_codec(caf::actor_system& sys, std::shared_ptr<io_runtime> io,
+                        std::shared_ptr<const connection_options> options, session_actor session,
+                        client_actor client, protocol::protocol_version version,
                         std::uint32_t maximum_packet_size, bool deliver_on_io_thread) {
   return sys.spawn(codec_fn, std::move(io), std::move(options), std::move(session), std::move(client),
                    version, maximum_packet_size, deliver_on_io_thread);

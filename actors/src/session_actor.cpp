@@ -66,8 +66,8 @@ void apply(session_pointer self, const client_actor& client, const router_actor&
   arm_timer(self);
 }
 
-session_actor::behavior_type session_fn(session_pointer self, session_options options, client_actor client,
-                                        router_actor initial_router) {
+session_actor::behavior_type session_fn(session_pointer self, std::shared_ptr<const session_options> options,
+                                        client_actor client, router_actor initial_router) {
   self->state.session.emplace(std::move(options));
   // The router may be restarted: handlers read the current one through this shared slot.
   auto router_slot = std::make_shared<router_actor>(std::move(initial_router));
@@ -144,8 +144,8 @@ session_actor::behavior_type session_fn(session_pointer self, session_options op
 
 }  // namespace
 
-session_actor spawn_session(caf::actor_system& sys, session_options options, client_actor client,
-                            router_actor router) {
+session_actor spawn_session(caf::actor_system& sys, std::shared_ptr<const session_options> options,
+                            client_actor client, router_actor router) {
   return sys.spawn(session_fn, std::move(options), std::move(client), std::move(router));
 }
 

@@ -41,11 +41,14 @@ std::string reason_text(proto::reason_code rc) {
 }  // namespace
 
 session_state::session_state(session_options options)
+    : session_state(std::make_shared<const session_options>(std::move(options))) {}
+
+session_state::session_state(std::shared_ptr<const session_options> options)
     : options_(std::move(options)),
-      outbound_aliases_(options_.topic_aliases.outbound_behavior,
-                        options_.topic_aliases.outbound_cache_max_size),
-      inbound_aliases_(inbound_alias_maximum(options_.topic_aliases)) {
-  settings_.client_id = options_.connect.client_id;
+      outbound_aliases_(options_->topic_aliases.outbound_behavior,
+                        options_->topic_aliases.outbound_cache_max_size),
+      inbound_aliases_(inbound_alias_maximum(options_->topic_aliases)) {
+  settings_.client_id = options_->connect.client_id;
 }
 
 std::chrono::milliseconds session_state::keep_alive() const {
@@ -57,7 +60,7 @@ std::chrono::milliseconds session_state::keep_alive() const {
 
 void session_state::start_connection(time_point now, session_effects& fx) {
   phase_ = phase::awaiting_connack;
-  switch (options_.session_behavior) {
+  switch (options_->session_behavior) {
     case client_session_behavior::clean:
       clean_start_requested_ = true;
       break;
@@ -68,17 +71,18 @@ void session_state::start_connection(time_point now, session_effects& fx) {
       clean_start_requested_ = false;
       break;
   }
-  proto::connect c = options_.connect;
+  proto::connect c = options_->connect;
+  c.client_id = settings_.client_id;  // the server's assigned identifier, once it gave one
   c.clean_start = clean_start_requested_;
-  if (is_v5(options_)) {
-    auto inbound = inbound_alias_maximum(options_.topic_aliases);
+  if (is_v5(*options_)) {
+    auto inbound = inbound_alias_maximum(options_->topic_aliases);
     if (inbound > 0)
       c.properties.topic_alias_maximum = inbound;
     else
       c.properties.topic_alias_maximum.reset();
   }
   fx.send.emplace_back(std::move(c));
-  connack_deadline_ = now + options_.connack_timeout;
+  connack_deadline_ = now + options_->connack_timeout;
 }
 
 void session_state::on_connection_lost(session_effects& fx) {
@@ -130,7 +134,7 @@ void session_state::close(std::error_code error, std::string message,
   if (!fx.close) fx.close = std::make_unique<connection_close>();
   fx.close->error = error;
   fx.close->message = std::move(message);
-  if (disconnect_reason && is_v5(options_) && phase_ != phase::disconnected) {
+  if (disconnect_reason && is_v5(*options_) && phase_ != phase::disconnected) {
     proto::disconnect d;
     d.reason = *disconnect_reason;
     fx.close->disconnect_to_send = d;
@@ -209,20 +213,19 @@ void session_state::handle_connack(proto::connack&& ack, time_point now, session
   const auto& props = ack.properties;
   negotiated_settings s;
   s.maximum_qos = props.maximum_qos.value_or(proto::qos::exactly_once);
-  s.session_expiry_interval =
-      props.session_expiry_interval.value_or(options_.connect.properties.session_expiry_interval.value_or(0));
+  s.session_expiry_interval = props.session_expiry_interval.value_or(
+      options_->connect.properties.session_expiry_interval.value_or(0));
   s.receive_maximum_from_server = props.receive_maximum.value_or(65535);
   s.maximum_packet_size_to_server = props.maximum_packet_size.value_or(proto::max_packet_size);
   s.topic_alias_maximum_to_server = props.topic_alias_maximum.value_or(0);
-  s.topic_alias_maximum_to_client = inbound_alias_maximum(options_.topic_aliases);
-  s.server_keep_alive = props.server_keep_alive.value_or(options_.connect.keep_alive);
+  s.topic_alias_maximum_to_client = inbound_alias_maximum(options_->topic_aliases);
+  s.server_keep_alive = props.server_keep_alive.value_or(options_->connect.keep_alive);
   s.retain_available = props.retain_available.value_or(true);
   s.wildcard_subscriptions_available = props.wildcard_subscription_available.value_or(true);
   s.subscription_identifiers_available = props.subscription_identifiers_available.value_or(true);
   s.shared_subscriptions_available = props.shared_subscription_available.value_or(true);
   s.rejoined_session = ack.session_present;
-  if (props.assigned_client_identifier) options_.connect.client_id = *props.assigned_client_identifier;
-  s.client_id = options_.connect.client_id;
+  s.client_id = props.assigned_client_identifier ? *props.assigned_client_identifier : settings_.client_id;
   settings_ = s;
 
   phase_ = phase::connected;
@@ -284,7 +287,7 @@ void session_state::requeue_unacked_publishes(session_effects& fx) {
 }
 
 void session_state::handle_publish(proto::publish&& p, session_effects& fx) {
-  if (is_v5(options_)) {
+  if (is_v5(*options_)) {
     if (auto err = inbound_aliases_.resolve(p)) return protocol_violation(err->code, err->message, fx);
   }
   switch (p.qos) {
@@ -302,7 +305,7 @@ void session_state::handle_publish(proto::publish&& p, session_effects& fx) {
       proto::pubrec rec;
       rec.packet_id = p.packet_id;
       if (awaiting_pubrel_.count(p.packet_id) == 0) {
-        auto limit = options_.connect.properties.receive_maximum.value_or(65535);
+        auto limit = options_->connect.properties.receive_maximum.value_or(65535);
         if (awaiting_pubrel_.size() >= limit)
           return protocol_violation(
               proto::reason_code::receive_maximum_exceeded,
@@ -319,7 +322,7 @@ void session_state::handle_publish(proto::publish&& p, session_effects& fx) {
 void session_state::handle_pubrel(const proto::pubrel& rel, session_effects& fx) {
   proto::pubcomp comp;
   comp.packet_id = rel.packet_id;
-  if (awaiting_pubrel_.erase(rel.packet_id) == 0 && is_v5(options_))
+  if (awaiting_pubrel_.erase(rel.packet_id) == 0 && is_v5(*options_))
     comp.reason = proto::reason_code::packet_identifier_not_found;
   fx.send.emplace_back(comp);
 }
@@ -339,7 +342,7 @@ void session_state::handle_pubrec(const proto::pubrec& ack, time_point now, sess
     if (it == inflight_.end()) {
       proto::pubrel rel;
       rel.packet_id = ack.packet_id;
-      if (is_v5(options_)) rel.reason = proto::reason_code::packet_identifier_not_found;
+      if (is_v5(*options_)) rel.reason = proto::reason_code::packet_identifier_not_found;
       fx.send.emplace_back(rel);
     }
     return;
@@ -415,7 +418,7 @@ void session_state::submit(operation&& op, time_point now, session_effects& fx) 
 
 void session_state::send_publish(publish_operation&& op, time_point now, session_effects& fx) {
   auto& p = op.packet;
-  const auto v = options_.connect.version;
+  const auto v = options_->connect.version;
   if (p.qos > settings_.maximum_qos)
     return fail(op, errc::not_supported_by_server,
                 "QoS " + std::to_string(static_cast<unsigned>(p.qos)) + " exceeds the server's maximum QoS " +
@@ -472,7 +475,7 @@ void session_state::send_publish(publish_operation&& op, time_point now, session
 }
 
 void session_state::send_request(operation&& op, time_point now, session_effects& fx) {
-  const bool v5 = is_v5(options_);
+  const bool v5 = is_v5(*options_);
   if (auto* sub = std::get_if<subscribe_operation>(&op)) {
     for (const auto& s : sub->packet.subscriptions) {
       bool shared = proto::parse_shared_subscription(s.topic_filter).has_value();
@@ -502,7 +505,7 @@ void session_state::send_request(operation&& op, time_point now, session_effects
     wire = unsub.packet;
     awaiting = stage::unsuback;
   }
-  auto size = proto::encoded_size(wire, options_.connect.version);
+  auto size = proto::encoded_size(wire, options_->connect.version);
   if (!size || *size > settings_.maximum_packet_size_to_server) {
     packet_ids_.release(*id);
     if (!size)
@@ -527,7 +530,7 @@ void session_state::send_request(operation&& op, time_point now, session_effects
 void session_state::arm_ack_timeout(std::uint16_t packet_id, inflight& entry, time_point now) {
   disarm(packet_id, entry);
   auto timeout =
-      std::visit([](const auto& o) { return o.ack_timeout; }, entry.op).value_or(options_.ack_timeout);
+      std::visit([](const auto& o) { return o.ack_timeout; }, entry.op).value_or(options_->ack_timeout);
   if (timeout.count() == 0) return;
   entry.deadline = now + timeout;
   ack_deadlines_.emplace(*entry.deadline, packet_id);
@@ -551,7 +554,7 @@ void session_state::arm_keep_alive(time_point now) {
 void session_state::on_timer(time_point now, session_effects& fx) {
   if (connack_deadline_ && now >= *connack_deadline_)
     return close(errc::connack_timeout,
-                 "no CONNACK within " + std::to_string(options_.connack_timeout.count()) + " ms",
+                 "no CONNACK within " + std::to_string(options_->connack_timeout.count()) + " ms",
                  std::nullopt, fx);
   if (ping_deadline_ && now >= *ping_deadline_)
     return close(errc::ping_timeout, "no PINGRESP within the ping timeout",
@@ -559,7 +562,7 @@ void session_state::on_timer(time_point now, session_effects& fx) {
   if (next_ping_ && now >= *next_ping_) {
     fx.send.emplace_back(proto::pingreq{});
     auto half = keep_alive() / 2;
-    ping_deadline_ = now + std::min<std::chrono::milliseconds>(options_.ping_timeout, half);
+    ping_deadline_ = now + std::min<std::chrono::milliseconds>(options_->ping_timeout, half);
     next_ping_ = now + keep_alive();
   }
   while (!ack_deadlines_.empty() && ack_deadlines_.begin()->first <= now) {

@@ -121,8 +121,9 @@ BIO_METHOD* socket_bio_method() {
 
 class asio_transport final : public transport, public std::enable_shared_from_this<asio_transport> {
  public:
-  asio_transport(const std::shared_ptr<io_runtime>& runtime, connection_options options, codec_actor owner,
-                 data_handler on_data, bool report_inline)
+  asio_transport(const std::shared_ptr<io_runtime>& runtime,
+                 std::shared_ptr<const connection_options> options, codec_actor owner, data_handler on_data,
+                 bool report_inline)
       : runtime_(runtime),
         options_(std::move(options)),
         owner_(std::move(owner)),
@@ -171,7 +172,7 @@ class asio_transport final : public transport, public std::enable_shared_from_th
   // --- connect ---------------------------------------------------------------------------------------------
 
   void resolve() {
-    timer_.expires_after(options_.connect_timeout);
+    timer_.expires_after(options_->connect_timeout);
     timer_.async_wait([self = shared_from_this()](const error_code& ec) {
       if (ec || self->up_) return;
       self->timed_out_ = true;
@@ -181,22 +182,22 @@ class asio_transport final : public transport, public std::enable_shared_from_th
     // An address needs no resolver: its one thread serialises every lookup of the process, which made a
     // fleet of clients connect one lookup at a time.
     error_code not_an_address;
-    auto address = asio::ip::make_address(options_.host, not_an_address);
+    auto address = asio::ip::make_address(options_->host, not_an_address);
     if (!not_an_address) {
-      socket_.async_connect(tcp::endpoint(address, options_.port),
+      socket_.async_connect(tcp::endpoint(address, options_->port),
                             [self = shared_from_this()](const error_code& e) { self->on_connected(e); });
       return;
     }
     resolver_.async_resolve(
-        options_.host, std::to_string(options_.port), tcp::resolver::numeric_service,
+        options_->host, std::to_string(options_->port), tcp::resolver::numeric_service,
         [self = shared_from_this()](const error_code& ec, tcp::resolver::results_type results) {
           self->on_resolved(ec, std::move(results));
         });
   }
 
   void on_resolved(const error_code& ec, tcp::resolver::results_type results) {
-    if (timed_out_) return report_down(errc::connect_timeout, "resolving " + options_.host + " timed out");
-    if (ec) return report_down(errc::dns_failure, "cannot resolve " + options_.host + ": " + ec.message());
+    if (timed_out_) return report_down(errc::connect_timeout, "resolving " + options_->host + " timed out");
+    if (ec) return report_down(errc::dns_failure, "cannot resolve " + options_->host + ": " + ec.message());
     asio::async_connect(
         socket_, results,
         [self = shared_from_this()](const error_code& e, const tcp::endpoint&) { self->on_connected(e); });
@@ -204,22 +205,22 @@ class asio_transport final : public transport, public std::enable_shared_from_th
 
   void on_connected(const error_code& ec) {
     if (timed_out_)
-      return report_down(errc::connect_timeout, "connecting to " + endpoint_name(options_) +
-                                                    " took longer than " +
-                                                    std::to_string(options_.connect_timeout.count()) + " ms");
+      return report_down(errc::connect_timeout,
+                         "connecting to " + endpoint_name(*options_) + " took longer than " +
+                             std::to_string(options_->connect_timeout.count()) + " ms");
     if (ec)
       return report_down(errc::connection_refused,
-                         "cannot connect to " + endpoint_name(options_) + ": " + ec.message());
+                         "cannot connect to " + endpoint_name(*options_) + ": " + ec.message());
     socket_.set_option(tcp::no_delay(true));
     error_code ignored;
     socket_.non_blocking(true, ignored);  // the read side reads only what the socket says is there
-    if (!options_.tls.enabled) return on_up();
+    if (!options_->tls.enabled) return on_up();
     if (auto err = setup_tls()) return report_down(errc::tls_failure, *err);
     handshake();
   }
 
   std::optional<std::string> setup_tls() {
-    const auto& t = options_.tls;
+    const auto& t = options_->tls;
     auto runtime = runtime_.lock();
     if (!runtime) return "the io_runtime is gone";
     std::string why;
@@ -240,7 +241,7 @@ class asio_transport final : public transport, public std::enable_shared_from_th
     BIO_set_data(bio, &tls_fd_);
     SSL_set_bio(ssl_.get(), bio, bio);
     SSL_set_connect_state(ssl_.get());
-    const std::string& name = t.server_name.empty() ? options_.host : t.server_name;
+    const std::string& name = t.server_name.empty() ? options_->host : t.server_name;
     set_sni(ssl_.get(), name);
     if (t.verify_peer && t.verify_host_name) {
       error_code not_an_address;
@@ -281,7 +282,7 @@ class asio_transport final : public transport, public std::enable_shared_from_th
                     if (self.timed_out_)
                       return self.report_down(
                           errc::connect_timeout,
-                          "the TLS handshake with " + endpoint_name(self.options_) + " timed out");
+                          "the TLS handshake with " + endpoint_name(*self.options_) + " timed out");
                     if (ec) return self.report_read_failure(ec);
                     self.handshake();
                   });
@@ -289,7 +290,7 @@ class asio_transport final : public transport, public std::enable_shared_from_th
     auto verify = SSL_get_verify_result(ssl_.get());
     if (verify != X509_V_OK)
       why = std::string("certificate verification failed: ") + X509_verify_cert_error_string(verify);
-    report_down(errc::tls_failure, "TLS handshake with " + endpoint_name(options_) + " failed: " + why);
+    report_down(errc::tls_failure, "TLS handshake with " + endpoint_name(*options_) + " failed: " + why);
   }
 
   /// What OpenSSL's error queue (or errno) says about the last call that failed with `code`.
@@ -368,7 +369,7 @@ class asio_transport final : public transport, public std::enable_shared_from_th
       if (e == SSL_ERROR_SYSCALL)
         return report_down(errc::connection_closed, "the server closed the connection (" + why + ")");
       // e.g. TLS 1.3 "certificate required", which arrives after the client's side of the handshake
-      return report_down(errc::tls_failure, "TLS error from " + endpoint_name(options_) + ": " + why);
+      return report_down(errc::tls_failure, "TLS error from " + endpoint_name(*options_) + ": " + why);
     }
   }
 
@@ -388,7 +389,7 @@ class asio_transport final : public transport, public std::enable_shared_from_th
       return report_down(errc::connection_closed, "the server closed the connection");
     if (ec == asio::error::operation_aborted)
       return report_down(errc::connection_closed, "the connection was closed");
-    report_down(errc::io_error, "reading from " + endpoint_name(options_) + " failed: " + ec.message());
+    report_down(errc::io_error, "reading from " + endpoint_name(*options_) + " failed: " + ec.message());
   }
 
   // --- write -----------------------------------------------------------------------------------------------
@@ -438,8 +439,8 @@ class asio_transport final : public transport, public std::enable_shared_from_th
       // A server that refuses us (TLS 1.3 "certificate required") sends an alert and closes; our write can
       // fail on the reset before the read side has seen the alert, which names the cause.
       if (auto alert = pending_alert())
-        return report_down(errc::tls_failure, "TLS error from " + endpoint_name(options_) + ": " + *alert);
-      return report_down(errc::tls_failure, "TLS error writing to " + endpoint_name(options_) + ": " + why);
+        return report_down(errc::tls_failure, "TLS error from " + endpoint_name(*options_) + ": " + *alert);
+      return report_down(errc::tls_failure, "TLS error writing to " + endpoint_name(*options_) + ": " + why);
     }
     tls_out_.clear();
     tls_out_.shrink_to_fit();  // an idle connection keeps no write buffer
@@ -470,7 +471,7 @@ class asio_transport final : public transport, public std::enable_shared_from_th
     in_flight_.clear();
     if (ec)
       return report_down(errc::io_error,
-                         "writing to " + endpoint_name(options_) + " failed: " + ec.message());
+                         "writing to " + endpoint_name(*options_) + " failed: " + ec.message());
     if (!pending_.empty()) return flush();
     if (shutdown_requested_) close_socket();
   }
@@ -518,7 +519,7 @@ class asio_transport final : public transport, public std::enable_shared_from_th
 
   // Not owned: the last owner of a runtime must not be one of its own threads (it joins them).
   std::weak_ptr<io_runtime> runtime_;
-  connection_options options_;
+  std::shared_ptr<const connection_options> options_;  // the client's: one copy for every attempt
   codec_actor owner_;
   data_handler on_data_;
   bool report_inline_;
@@ -549,7 +550,8 @@ class asio_transport final : public transport, public std::enable_shared_from_th
 
 }  // namespace
 
-std::shared_ptr<transport> make_transport(std::shared_ptr<io_runtime> runtime, connection_options options,
+std::shared_ptr<transport> make_transport(std::shared_ptr<io_runtime> runtime,
+                                          std::shared_ptr<const connection_options> options,
                                           codec_actor owner, data_handler on_data, bool report_inline) {
   return std::make_shared<asio_transport>(runtime, std::move(options), std::move(owner), std::move(on_data),
                                           report_inline);

@@ -39,7 +39,8 @@ class transport {
 /// gives it back when the first bytes arrive or the attempt ends. It drops the owner and the handler when
 /// it reports down or is aborted. With `report_inline` the owner handles up_atom and down_atom on the I/O
 /// thread (send_inline), as the data handler's packets do with client_config::deliver_on_io_thread.
-std::shared_ptr<transport> make_transport(std::shared_ptr<io_runtime> runtime, connection_options options,
+std::shared_ptr<transport> make_transport(std::shared_ptr<io_runtime> runtime,
+                                          std::shared_ptr<const connection_options> options,
                                           codec_actor owner, data_handler on_data, bool report_inline);
 
 }  // namespace iotactor::detail

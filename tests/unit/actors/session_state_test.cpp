@@ -110,6 +110,23 @@ TEST_F(session_fixture, connack_properties_override_the_settings_and_the_assigne
   EXPECT_EQ(only_sent<proto::connect>(fx).client_id, "auto-77");
 }
 
+TEST_F(session_fixture, shared_options_are_not_copied_and_an_assigned_id_does_not_change_them) {
+  auto shared = std::make_shared<const session_options>(options);
+  session_state s(shared);
+  EXPECT_EQ(&s.options(), shared.get());
+  s.start_connection(t0, fx);
+  fx.clear();
+  auto ack = connack_ok();
+  ack.properties.assigned_client_identifier = "auto-78";
+  s.on_packet(ack, t0, fx);
+  ASSERT_TRUE(fx.connected);
+  s.on_connection_lost(fx);
+  fx.clear();
+  s.start_connection(t0, fx);
+  EXPECT_EQ(only_sent<proto::connect>(fx).client_id, "auto-78");
+  EXPECT_EQ(shared->connect.client_id, options.connect.client_id);  // other holders see the client's own
+}
+
 TEST_F(session_fixture, a_refusing_connack_closes_with_its_reason) {
   session_state s(options);
   s.start_connection(t0, fx);

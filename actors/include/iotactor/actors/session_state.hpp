@@ -112,6 +112,8 @@ struct unacked_statistics {
 class session_state {
  public:
   explicit session_state(session_options options);
+  /// Shares the options: a client's stages keep one copy.
+  explicit session_state(std::shared_ptr<const session_options> options);
 
   /// A transport is up: sends CONNECT and starts the CONNACK timeout.
   void start_connection(time_point now, session_effects& fx);
@@ -137,7 +139,7 @@ class session_state {
 
   bool connected() const noexcept { return phase_ == phase::connected; }
   const negotiated_settings& settings() const noexcept { return settings_; }
-  const session_options& options() const noexcept { return options_; }
+  const session_options& options() const noexcept { return *options_; }
   std::uint32_t publish_quota() const noexcept { return quota_; }
   unacked_statistics unacked() const noexcept { return unacked_; }
 
@@ -179,7 +181,7 @@ class session_state {
   void arm_keep_alive(time_point now);
   std::chrono::milliseconds keep_alive() const;
 
-  session_options options_;
+  std::shared_ptr<const session_options> options_;
   phase phase_ = phase::disconnected;
   bool has_connected_successfully_ = false;  // since the last stop(), for rejoin_post_success
   bool clean_start_requested_ = true;

@@ -13,13 +13,15 @@ namespace iotactor {
 
 /// Bytes <-> packets for one attempt. It spawns its connection; until the transport is up it reports a
 /// failed attempt to the client, afterwards everything goes to the session.
-codec_actor spawn_codec(caf::actor_system& sys, std::shared_ptr<io_runtime> io, connection_options options,
-                        session_actor session, client_actor client, protocol::protocol_version version,
+codec_actor spawn_codec(caf::actor_system& sys, std::shared_ptr<io_runtime> io,
+                        std::shared_ptr<const connection_options> options, session_actor session,
+                        client_actor client, protocol::protocol_version version,
                         std::uint32_t maximum_packet_size, bool deliver_on_io_thread = true);
 
-/// The session; it reports to the client and the router and admits operations from the queue.
-session_actor spawn_session(caf::actor_system& sys, session_options options, client_actor client,
-                            router_actor router);
+/// The session; it reports to the client and the router and admits operations from the queue. The options
+/// are shared, not copied: a client keeps one set for all of its stages.
+session_actor spawn_session(caf::actor_system& sys, std::shared_ptr<const session_options> options,
+                            client_actor client, router_actor router);
 
 offline_queue_actor spawn_offline_queue(caf::actor_system& sys, offline_queue_options options,
                                         protocol::protocol_version version, session_actor session,
