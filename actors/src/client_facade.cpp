@@ -205,6 +205,11 @@ IOTACTOR_SETTER(with_server_name, std::string, config_->connection.tls.server_na
 IOTACTOR_SETTER(with_verify_peer, bool, config_->connection.tls.verify_peer = value)
 IOTACTOR_SETTER(with_connect_timeout_ms, std::uint32_t,
                 config_->connection.connect_timeout = std::chrono::milliseconds(value))
+client_builder& client_builder::with_read_coalescing(std::size_t above_bytes, std::uint32_t delay_us) {
+  config_->connection.coalesce_reads_above = above_bytes;
+  config_->connection.coalesce_reads_for = std::chrono::microseconds(delay_us);
+  return *this;
+}
 IOTACTOR_SETTER(with_protocol_version, protocol::protocol_version, config_->session.connect.version = value)
 IOTACTOR_SETTER(with_client_id, std::string, config_->session.connect.client_id = std::move(value))
 IOTACTOR_SETTER(with_keep_alive_interval_seconds, std::uint16_t, config_->session.connect.keep_alive = value)

@@ -11,6 +11,9 @@ std::optional<std::string> validate(const connection_options& o) {
   if (o.host.empty()) return "endpoint host is empty";
   if (o.port == 0) return "port must be 1 to 65535";
   if (o.connect_timeout.count() <= 0) return "connect_timeout_ms must be positive";
+  if (o.coalesce_reads_for.count() < 0 || o.coalesce_reads_for > std::chrono::milliseconds(100))
+    return "coalesce_reads_for must be 0 (off) to 100 ms, not " +
+           std::to_string(o.coalesce_reads_for.count()) + " us";
   const auto& t = o.tls;
   if (!t.enabled) {
     if (!t.cert_file.empty() || !t.cert_pem.empty() || !t.ca_file.empty() || !t.ca_pem.empty())

@@ -330,25 +330,64 @@ class asio_transport final : public transport, public std::enable_shared_from_th
     return buffer;
   }
 
+  /// Reads of one turn at most, each up to the buffer's size: a full buffer reads again at once.
+  static constexpr int max_reads_per_turn = 16;
+
   void on_readable(const error_code& ec) {
     if (ec) return report_read_failure(ec);
     if (ssl_) return read_tls();
     auto& buffer = io_buffer();
-    error_code read_ec;
-    auto n = socket_.read_some(asio::buffer(buffer), read_ec);
-    if (read_ec == asio::error::would_block || read_ec == asio::error::try_again) return read();
-    if (on_read(read_ec, buffer.data(), n)) read();
+    std::size_t turn = 0;
+    for (int i = 0; i < max_reads_per_turn; ++i) {
+      error_code read_ec;
+      auto n = socket_.read_some(asio::buffer(buffer), read_ec);
+      if (read_ec == asio::error::would_block || read_ec == asio::error::try_again) break;
+      if (!on_read(read_ec, buffer.data(), n)) return;
+      turn += n;
+      if (n < buffer.size()) break;
+    }
+    next_read(turn);
+  }
+
+  /// After a turn of reading: wait on the socket, or, in a stream (coalesce_reads_above, but less than a
+  /// buffer), read again after coalesce_reads_for with the socket's low-water mark raised so that the
+  /// sender's segments wake nobody.
+  void next_read(std::size_t turn) {
+    const auto above = options_->coalesce_reads_above;
+    const auto delay = options_->coalesce_reads_for;
+    // A turn that filled the buffer is behind a sender faster than this client: waiting would only slow the
+    // stream down (P2, a packet source, halved). Coalescing is for a sender that pays to wake the client.
+    if (above == 0 || delay.count() == 0 || turn < above || turn >= read_buffer_size) {
+      if (coalescing_) set_low_water_mark(1);
+      return read();
+    }
+    if (!coalescing_) set_low_water_mark(static_cast<int>(read_buffer_size));
+    // The connect timeout's timer: it has no other use once the connection is up.
+    timer_.expires_after(delay);
+    timer_.async_wait([self = shared_from_this()](const error_code& ec) {
+      // Only close_socket() cancels it now; the pending socket wait would have reported that.
+      if (ec || self->closed_) return self->report_read_failure(asio::error::operation_aborted);
+      self->on_readable({});
+    });
+  }
+
+  void set_low_water_mark(int bytes) {
+    coalescing_ = bytes > 1;
+    error_code ignored;
+    socket_.set_option(asio::socket_base::receive_low_watermark(bytes), ignored);
   }
 
   void read_tls() {
     auto& buffer = io_buffer();
     std::size_t have = 0;
+    std::size_t turn = 0;
     for (;;) {
       ERR_clear_error();
       errno = 0;  // so that a failure reported as SSL_ERROR_SYSCALL names its own cause
       int r = SSL_read(ssl_.get(), buffer.data() + have, static_cast<int>(buffer.size() - have));
       if (r > 0) {
         have += static_cast<std::size_t>(r);
+        turn += static_cast<std::size_t>(r);
         if (have < buffer.size()) continue;
         if (!on_read({}, buffer.data(), have)) return;
         have = 0;
@@ -357,7 +396,7 @@ class asio_transport final : public transport, public std::enable_shared_from_th
       int e = SSL_get_error(ssl_.get(), r);
       if (have > 0 && !on_read({}, buffer.data(), have)) return;
       resume_write_waiting_for_read();
-      if (e == SSL_ERROR_WANT_READ) return read();
+      if (e == SSL_ERROR_WANT_READ) return next_read(turn);
       if (e == SSL_ERROR_WANT_WRITE)  // a handshake message of the server wants an answer first
         return wait(tcp::socket::wait_write, [](asio_transport& self, const error_code& wec) {
           if (wec) return self.report_read_failure(wec);
@@ -540,6 +579,7 @@ class asio_transport final : public transport, public std::enable_shared_from_th
   buffer_batch in_flight_;
   std::vector<asio::const_buffer> gather_;
   bool up_ = false;
+  bool coalescing_ = false;  // the socket's low-water mark is raised: reads follow the timer
   bool writing_ = false;
   bool timed_out_ = false;
   bool shutdown_requested_ = false;

@@ -67,6 +67,12 @@ TEST(facade, invalid_options_are_rejected_when_built_naming_the_option) {
                                       .with_session_expiry_interval_seconds(60)))
                 .find("3.1.1"),
             std::string::npos);
+  EXPECT_NE(
+      build_error(std::move(client_builder::new_tcp_builder("127.0.0.1").with_read_coalescing(1024, 200'000)))
+          .find("coalesce_reads_for must be 0 (off) to 100 ms, not 200000 us"),
+      std::string::npos);
+  EXPECT_EQ(build_error(std::move(client_builder::new_tcp_builder("127.0.0.1").with_read_coalescing(0, 0))),
+            "");
   auto bad_cert = client_builder::new_default_builder("example.com");
   bad_cert.with_ca_filepath("/ca.pem");
   EXPECT_EQ(build_error(std::move(bad_cert)), "");  // a missing CA file is found when connecting, not here

@@ -17,6 +17,7 @@
 #include "client_fixture.hpp"
 #include "iotactor/actors/client.hpp"
 #include "iotactor/protocol/decoder.hpp"
+#include "iotactor/protocol/encoder.hpp"
 
 using namespace iotactor;
 using namespace std::chrono_literals;
@@ -492,4 +493,41 @@ TEST_F(scripted_broker_fixture, a_3_1_1_client_connects_and_gets_its_puback) {
   EXPECT_EQ(pubs[0].payload.as_string_view(), "hello");
   EXPECT_EQ(pubs[0].qos, proto::qos::at_least_once);
   EXPECT_EQ(count_of<proto::puback>(broker.record(0).sent), 1U);
+}
+
+TEST_F(scripted_broker_fixture, a_coalesced_stream_arrives_whole_and_in_order_and_stop_ends_it) {
+  scripted_broker broker;
+  auto& events = new_events();
+  auto c = config_for(broker, "c-coalesce");
+  // A turn of 256 bytes starts coalescing; for 100 ms the client then reads on its timer only, long enough
+  // for the tail of a burst to sit below the raised low-water mark and for stop() to come while it waits.
+  c.connection.coalesce_reads_above = 256;
+  c.connection.coalesce_reads_for = 100ms;
+  auto client = connected(c, events);
+  auto& received = new_messages();
+  ASSERT_TRUE(subscribe(client, "s/#", proto::qos::at_most_once, received).ok());
+  auto conn = broker.connection_at(0);
+
+  auto burst = [](int from) {
+    proto::bytes out;
+    for (int i = from; i < from + 200; ++i)
+      EXPECT_FALSE(proto::encode(message("s/" + std::to_string(i), "payload", proto::qos::at_most_once),
+                                 proto::protocol_version::v5, out));
+    return out;
+  };
+  conn->send_bytes(burst(0));                                       // about 4 KB: one turn over the threshold
+  conn->send(message("s/tail", "tail", proto::qos::at_most_once));  // 16 bytes after it
+  ASSERT_TRUE(received.wait_count(201)) << received.items().size() << " of 201 arrived";
+  auto got = received.items();
+  for (int i = 0; i < 200; ++i) ASSERT_EQ(got[static_cast<std::size_t>(i)].topic, "s/" + std::to_string(i));
+  EXPECT_EQ(got[200].topic, "s/tail");
+
+  conn->send_bytes(burst(200));  // coalescing again: stop() finds the client waiting on its timer
+  ASSERT_TRUE(received.wait_count(401));
+  caf::anon_send(client, stop_atom::value, true);
+  ASSERT_TRUE(events.wait([](const auto& v) { return has(v, lifecycle_event_type::stopped); }))
+      << "a stop during coalescing never ended the connection";
+  ASSERT_TRUE(broker.wait_for_packet<proto::disconnect>(0));
+  EXPECT_EQ(received.items().size(), 401U);
+  EXPECT_EQ(received.items().back().topic, "s/399");
 }

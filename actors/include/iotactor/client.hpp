@@ -92,6 +92,9 @@ class client_builder {
   client_builder& with_server_name(std::string name);
   client_builder& with_verify_peer(bool verify);
   client_builder& with_connect_timeout_ms(std::uint32_t ms);
+  /// Read coalescing under a sustained inbound stream (connection_options::coalesce_reads_above and
+  /// coalesce_reads_for; default 1024 bytes, 200 us); 0 turns it off.
+  client_builder& with_read_coalescing(std::size_t above_bytes, std::uint32_t delay_us);
 
   // CONNECT
   client_builder& with_protocol_version(protocol::protocol_version version);
