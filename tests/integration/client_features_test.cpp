@@ -157,6 +157,35 @@ TEST_F(client_features, tls_with_the_ca_file_connects_by_server_name_and_round_t
   expect_round_trip(client, "tls/file", "over tls");
 }
 
+TEST_F(client_features, tls_stream_with_read_coalescing_arrives_whole_and_in_order_and_stops) {
+  certificate_factory certs;
+  mosquitto_broker broker(tls_broker(certs));
+  auto& sub_events = new_events();
+  auto sub_config = tls_config(broker, certs, "tls-stream-sub");
+  sub_config.connection.coalesce_reads_above = 256;  // every turn of the stream coalesces
+  sub_config.connection.coalesce_reads_for = std::chrono::milliseconds(5);
+  auto subscriber = connected(sub_config, sub_events);
+  auto& received = new_messages();
+  ASSERT_TRUE(subscribe(subscriber, "tls/stream", proto::qos::at_least_once, received).ok());
+  auto& pub_events = new_events();
+  auto publisher = connected(tls_config(broker, certs, "tls-stream-pub"), pub_events);
+
+  constexpr int n = 2000;
+  publish_batch batch;
+  for (int i = 0; i < n; ++i)
+    batch.push_back(
+        message("tls/stream", std::to_string(i) + std::string(200, 'x'), proto::qos::at_least_once));
+  caf::anon_send(publisher, post_atom::value, std::move(batch));
+  ASSERT_TRUE(received.wait_count(n)) << received.items().size() << " of " << n << " arrived";
+  auto got = received.items();
+  for (int i = 0; i < n; ++i)
+    ASSERT_EQ(
+        got[static_cast<std::size_t>(i)].payload.as_string_view().substr(0, std::to_string(i).size() + 1),
+        std::to_string(i) + "x");
+  stop_and_wait(subscriber, sub_events);
+  EXPECT_EQ(received.items().size(), static_cast<std::size_t>(n));
+}
+
 TEST_F(client_features, tls_with_the_ca_from_memory_connects_and_round_trips_qos1) {
   certificate_factory certs;
   mosquitto_broker broker(tls_broker(certs));
