@@ -515,8 +515,11 @@ TEST_F(scripted_broker_fixture, a_coalesced_stream_arrives_whole_and_in_order_an
                                  proto::protocol_version::v5, out));
     return out;
   };
-  conn->send_bytes(burst(0));                                       // about 4 KB: one turn over the threshold
-  conn->send(message("s/tail", "tail", proto::qos::at_most_once));  // 16 bytes after it
+  conn->send_bytes(burst(0));  // about 4 KB: one turn over the threshold
+  ASSERT_TRUE(received.wait_count(200));
+  // Sent while the client waits on its timer: 16 bytes below the low-water mark, read by the timer; that
+  // turn is below the threshold and goes back to waiting on the socket.
+  conn->send(message("s/tail", "tail", proto::qos::at_most_once));
   ASSERT_TRUE(received.wait_count(201)) << received.items().size() << " of 201 arrived";
   auto got = received.items();
   for (int i = 0; i < 200; ++i) ASSERT_EQ(got[static_cast<std::size_t>(i)].topic, "s/" + std::to_string(i));
