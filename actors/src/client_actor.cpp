@@ -94,6 +94,7 @@ void attempt(client_pointer self) {
 constexpr std::size_t max_submission = 256;
 
 void flush_submissions(client_pointer self);
+void ensure_router(client_pointer self);
 
 /// A new operation of type T at the end of the gathered ones, for the caller to fill in; end_submit() then.
 /// Made in place: a publish is moved once, from the message into the operation.
@@ -152,14 +153,14 @@ void on_results(client_pointer self, result_batch& results) {
     if (auto* ack = std::get_if<protocol::suback>(&r.ack))
       refused = std::all_of(ack->reason_codes.begin(), ack->reason_codes.end(),
                             [](auto rc) { return protocol::is_error(rc); });
-    if (p.subscribe && refused) {
+    if (p.subscribe && refused && st.router) {
       protocol::unsubscribe drop;
       for (const auto& s : p.subscribe->subscriptions) drop.topic_filters.push_back(s.topic_filter);
       self->send(st.router, unroute_atom::value, drop);
       st.routes.erase(r.id);
     }
     if (p.unsubscribe && r.ok()) {
-      self->send(st.router, unroute_atom::value, *p.unsubscribe);
+      if (st.router) self->send(st.router, unroute_atom::value, *p.unsubscribe);
       forget_routes(st, *p.unsubscribe);
     }
     if (p.has_promise)
@@ -262,6 +263,7 @@ void do_subscribe(client_pointer self, operation_id id, protocol::subscribe&& su
     st.next_subscription_identifier =
         st.next_subscription_identifier % protocol::max_variable_byte_integer + 1;
   }
+  ensure_router(self);  // before the route is kept: a router spawned now is given every kept route
   st.pending[id].subscribe = sub;
   st.routes[id] = {sub, handler, internal_identifier};
   self->send(st.router, route_atom::value, id, sub, std::move(handler), internal_identifier);
@@ -287,6 +289,15 @@ void spawn_router_stage(client_pointer self) {
   for (const auto& [id, route] : st.routes)
     self->send(st.router, route_atom::value, id, route.subscribe, route.handler, route.internal_identifier);
   if (!st.fallback.empty()) self->send(st.router, st.fallback);
+}
+
+/// The router starts on first need: a subscription, a default handler, a publish the session received, or a
+/// stages request. An idle client (a fleet's) never spawns one: an actor less, about 1.5 KB and a spawn each.
+void ensure_router(client_pointer self) {
+  auto& st = self->state;
+  if (st.router) return;
+  spawn_router_stage(self);
+  if (st.session) self->send(st.session, attach_atom::value, st.router);
 }
 
 void spawn_session_and_queue(client_pointer self) {
@@ -365,7 +376,6 @@ client_actor::behavior_type client_fn(client_pointer self, client_config config)
   init.backoff.emplace(config.reconnect, seed);
   if (!config.io) config.io = io_runtime::shared();
   init.config = std::make_shared<const client_config>(std::move(config));
-  spawn_router_stage(self);
   spawn_session_and_queue(self);
   self->set_down_handler([self](caf::down_msg& dm) { on_stage_down(self, dm); });
   // The stages live and die with the client. The state is gone when attachables run: the functor keeps the
@@ -448,11 +458,20 @@ client_actor::behavior_type client_fn(client_pointer self, client_config config)
       },
       [self](stop_atom, bool send_disconnect) { stop(self, send_disconnect); },
       [self](message_handler& fallback) {
-        self->state.fallback = fallback;
-        self->send(self->state.router, std::move(fallback));
+        auto& st = self->state;
+        st.fallback = fallback;
+        if (st.router)
+          self->send(st.router, std::move(fallback));
+        else
+          ensure_router(self);  // which hands it the fallback
+      },
+      [self](deliver_atom, publish_batch& batch) {
+        ensure_router(self);
+        self->send(self->state.router, deliver_atom::value, std::move(batch));
       },
       [self](stages_atom) -> caf::result<caf::actor, caf::actor, caf::actor> {
         auto& st = self->state;
+        ensure_router(self);
         return {caf::actor_cast<caf::actor>(st.session), caf::actor_cast<caf::actor>(st.queue),
                 caf::actor_cast<caf::actor>(st.router)};
       },
@@ -476,6 +495,11 @@ client_actor::behavior_type client_fn(client_pointer self, client_config config)
                           [self, rp, stats](std::size_t count, std::size_t bytes) mutable {
                             stats->incomplete_operation_count = stats->unacked_operation_count + count;
                             stats->incomplete_operation_size = stats->unacked_operation_size + bytes;
+                            if (!self->state.router) {  // none yet: nothing was received unmatched
+                              stats->stage_restarts = self->state.stage_restarts;
+                              rp.deliver(*stats);
+                              return;
+                            }
                             self->request(self->state.router, std::chrono::seconds(10), stats_atom::value)
                                 .then(
                                     [self, rp, stats](std::size_t unmatched) mutable {

@@ -48,7 +48,12 @@ void apply(session_pointer self, const client_actor& client, const router_actor&
       return;
     }
   }
-  if (!fx.received.empty()) self->send(router, deliver_atom::value, std::move(fx.received));
+  if (!fx.received.empty()) {
+    if (router)
+      self->send(router, deliver_atom::value, std::move(fx.received));
+    else  // the client starts its router on first need, and attaches it here
+      self->send(client, deliver_atom::value, std::move(fx.received));
+  }
   if (!fx.completed.empty()) self->send(client, done_atom::value, std::move(fx.completed));
   if (st.queue) {
     if (!fx.requeue.empty()) self->send(st.queue, requeue_atom::value, std::move(fx.requeue));

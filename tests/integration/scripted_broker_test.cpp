@@ -534,3 +534,37 @@ TEST_F(scripted_broker_fixture, a_coalesced_stream_arrives_whole_and_in_order_an
   EXPECT_EQ(received.items().size(), 401U);
   EXPECT_EQ(received.items().back().topic, "s/399");
 }
+
+TEST_F(scripted_broker_fixture, publishes_before_any_subscription_start_the_router_and_count_as_unmatched) {
+  scripted_broker broker;
+  auto& events = new_events();
+  auto client = connected(config_for(broker, "c-lazy-router"), events);
+  EXPECT_EQ(stats(client).unmatched_publishes, 0U);  // no router yet: nothing unmatched
+  auto conn = broker.connection_at(0);
+  // No subscription and no default handler: the client has no router, and the session hands these to the
+  // client, which starts one.
+  for (int i = 0; i < 3; ++i) {
+    auto early = message("early/" + std::to_string(i), "x", proto::qos::at_least_once);
+    early.packet_id = static_cast<std::uint16_t>(i + 1);
+    conn->send(early);
+  }
+  ASSERT_TRUE(broker.wait_for_packets(0, [](const auto& v) { return count_of<proto::puback>(v) == 3; }));
+  // The session hands them to the client right after writing the PUBACKs; each stats request is a round trip
+  // through the client, the session, the queue and the router.
+  auto until = std::chrono::steady_clock::now() + 10s;
+  std::size_t unmatched = 0;
+  while (unmatched < 3 && std::chrono::steady_clock::now() < until)
+    unmatched = stats(client).unmatched_publishes;
+  ASSERT_EQ(unmatched, 3U);
+
+  auto& fallback_log = new_messages();
+  message_handler fallback;
+  fallback.callback = [&fallback_log](const proto::publish& p) { fallback_log.add(p); };
+  caf::anon_send(client, std::move(fallback));
+  EXPECT_EQ(stats(client).unmatched_publishes, 3U);  // after the client handed the router its fallback
+  conn->send(message("late/0", "y", proto::qos::at_most_once));
+  ASSERT_TRUE(fallback_log.wait_count(1));
+  EXPECT_EQ(fallback_log.items()[0].topic, "late/0");
+  EXPECT_EQ(fallback_log.items().size(), 1U) << "an early publish reached the default handler set later";
+  EXPECT_EQ(stats(client).unmatched_publishes, 4U);  // the default handler's are unmatched too
+}
