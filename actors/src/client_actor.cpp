@@ -21,8 +21,11 @@ struct pending_operation {
 };
 
 struct client_state {
-  /// Shared with the stages (session options, connection options): one copy per client, about 1 KB.
+  /// Shared with the stages (session options, connection options): one copy per client, about 1 KB. Its `io`
+  /// is moved out to `io` below: the stages must not own the runtime (the last owner must not be one of its
+  /// threads, and a transport holds its options).
   std::shared_ptr<const client_config> config;
+  std::shared_ptr<io_runtime> io;
   bool running = false;  // desired state
   phase current = phase::stopped;
   std::optional<reconnect_backoff> backoff;
@@ -77,7 +80,7 @@ void attempt(client_pointer self) {
   st.current = phase::connecting;
   emit(self, lifecycle_event_type::attempting_connect);
   const auto& connect = st.config->session.connect;
-  *st.codec = spawn_codec(self->system(), st.config->io,
+  *st.codec = spawn_codec(self->system(), st.io,
                           std::shared_ptr<const connection_options>(st.config, &st.config->connection),
                           st.session, caf::actor_cast<client_actor>(self), connect.version,
                           connect.properties.maximum_packet_size.value_or(protocol::max_packet_size),
@@ -374,7 +377,8 @@ client_actor::behavior_type client_fn(client_pointer self, client_config config)
                   ? config.jitter_seed
                   : self->id() ^ static_cast<std::uint64_t>(clock_type::now().time_since_epoch().count());
   init.backoff.emplace(config.reconnect, seed);
-  if (!config.io) config.io = io_runtime::shared();
+  init.io = config.io ? std::move(config.io) : io_runtime::shared();
+  config.io = nullptr;
   init.config = std::make_shared<const client_config>(std::move(config));
   spawn_session_and_queue(self);
   self->set_down_handler([self](caf::down_msg& dm) { on_stage_down(self, dm); });
@@ -465,10 +469,7 @@ client_actor::behavior_type client_fn(client_pointer self, client_config config)
         else
           ensure_router(self);  // which hands it the fallback
       },
-      [self](deliver_atom, publish_batch& batch) {
-        ensure_router(self);
-        self->send(self->state.router, deliver_atom::value, std::move(batch));
-      },
+      [self](deliver_atom) { ensure_router(self); },
       [self](stages_atom) -> caf::result<caf::actor, caf::actor, caf::actor> {
         auto& st = self->state;
         ensure_router(self);

@@ -22,22 +22,23 @@ struct inbound_decoder {
   protocol::protocol_version version;
   caf::actor_addr codec_address;  // weak: the codec owns this through its transport
   session_actor session;
-  bool on_io_thread = true;         // client_config::deliver_on_io_thread
-  std::atomic<bool> failed{false};  // a malformed stream: nothing more is decoded; read by the codec actor
+  std::shared_ptr<inline_gate> gate;  // with client_config::deliver_on_io_thread; closed as the codec ends
+  std::atomic<bool> failed{false};    // a malformed stream: nothing more is decoded; read by the codec actor
 
   /// Hands the packets to the session and runs it here, on the I/O thread, with what it makes ready (the
   /// router and the handlers): see inline_unit. Waking a worker for every read cost a context switch each.
   void deliver(caf::strong_actor_ptr codec, packet_batch packets) {
-    if (!on_io_thread) {
+    if (!gate) {
       caf::send_as(caf::actor_cast<codec_actor>(codec), session, packets_atom::value, std::move(packets));
       return;
     }
     auto* dest = caf::actor_cast<caf::abstract_actor*>(session);
-    inline_unit unit(dest->home_system());
+    std::optional<inline_unit> unit;
+    if (!gate->enter(unit, dest->home_system())) return;  // the codec has ended: so has this connection
     dest->enqueue(caf::make_mailbox_element(std::move(codec), caf::make_message_id(), {}, packets_atom::value,
                                             std::move(packets)),
-                  &unit);
-    unit.run();
+                  &*unit);
+    unit->run();
   }
 
   void on_data(detail::transport& t, const std::uint8_t* data, std::size_t size) {
@@ -86,18 +87,29 @@ codec_actor::behavior_type codec_fn(codec_actor::stateful_pointer<codec_state> s
   st.inbound->version = version;
   st.inbound->codec_address = self->address();
   st.inbound->session = session;
-  st.inbound->on_io_thread = deliver_on_io_thread;
+  auto gate = deliver_on_io_thread ? std::make_shared<inline_gate>() : nullptr;
+  st.inbound->gate = gate;
   st.transport = detail::make_transport(
       io, std::move(options), me,
       [inbound = st.inbound](detail::transport& t, const std::uint8_t* data, std::size_t size) {
         inbound->on_data(t, data, size);
       },
-      deliver_on_io_thread);
+      gate);
   st.writer = std::make_shared<packet_writer>(st.transport, version);
   st.transport->start();
   // The state is gone when attachables run: capture the transport itself, and the io_runtime it runs on
   // (its strand must still exist when abort() posts to it).
-  self->attach_functor([io, transport = st.transport](const caf::error&) { transport->abort(); });
+  self->attach_functor([io, gate, transport = st.transport](const caf::error&) {
+    if (gate) gate->close();  // late: see the exit handler
+    transport->abort();
+  });
+  // The gate closes before the codec ends, while its system still counts it as running: an I/O thread that
+  // still holds the codec must not make an inline_unit of a system that may be gone by then.
+  if (gate)
+    self->set_exit_handler([self, gate](caf::exit_msg& msg) {
+      gate->close();
+      self->quit(msg.reason);
+    });
   return {
       [self, session](up_atom) {
         self->state.up = true;
@@ -112,6 +124,7 @@ codec_actor::behavior_type codec_fn(codec_actor::stateful_pointer<codec_state> s
             self->send(client, offline_atom::value,
                        connection_close{make_error_code(why.code), why.message, {}, {}, {}});
         }
+        if (s.inbound->gate) s.inbound->gate->close();
         self->quit();
       },
       [self](shutdown_atom) { self->state.transport->shutdown(); },

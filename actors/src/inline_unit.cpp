@@ -78,12 +78,26 @@ void inline_unit::hand_off_rest() {
   next_ = 0;
 }
 
-void send_inline(caf::strong_actor_ptr sender, const caf::strong_actor_ptr& dest, caf::message content) {
+bool inline_gate::enter(std::optional<inline_unit>& unit, caf::actor_system& sys) {
+  std::lock_guard<std::mutex> guard(mutex_);
+  if (!open_) return false;
+  unit.emplace(sys);
+  return true;
+}
+
+void inline_gate::close() {
+  std::lock_guard<std::mutex> guard(mutex_);
+  open_ = false;
+}
+
+void send_inline(inline_gate& gate, caf::strong_actor_ptr sender, const caf::strong_actor_ptr& dest,
+                 caf::message content) {
   if (!dest) return;
-  inline_unit unit(*dest->home_system);
+  std::optional<inline_unit> unit;
+  if (!gate.enter(unit, *dest->home_system)) return;
   dest->enqueue(caf::make_mailbox_element(std::move(sender), caf::make_message_id(), {}, std::move(content)),
-                &unit);
-  unit.run();
+                &*unit);
+  unit->run();
 }
 
 }  // namespace iotactor

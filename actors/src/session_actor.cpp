@@ -16,6 +16,10 @@ struct session_actor_state {
   offline_queue_actor queue;
   std::uint64_t timer_generation = 0;
   std::optional<time_point> timer_at;
+  /// Received while there is no router: the client starts one on the first need_router and attaches it, and
+  /// these go to it before anything else. One path to the router keeps the order of what was received.
+  publish_batch unrouted;
+  bool router_requested = false;
   static inline const char* name = "iotactor.session";
 };
 
@@ -49,10 +53,13 @@ void apply(session_pointer self, const client_actor& client, const router_actor&
     }
   }
   if (!fx.received.empty()) {
-    if (router)
+    if (router) {
       self->send(router, deliver_atom::value, std::move(fx.received));
-    else  // the client starts its router on first need, and attaches it here
-      self->send(client, deliver_atom::value, std::move(fx.received));
+    } else {
+      for (auto& p : fx.received) st.unrouted.push_back(std::move(p));
+      if (!st.router_requested) self->send(client, deliver_atom::value);  // start the router
+      st.router_requested = true;
+    }
   }
   if (!fx.completed.empty()) self->send(client, done_atom::value, std::move(fx.completed));
   if (st.queue) {
@@ -77,7 +84,13 @@ session_actor::behavior_type session_fn(session_pointer self, std::shared_ptr<co
   // The router may be restarted: handlers read the current one through this shared slot.
   auto router_slot = std::make_shared<router_actor>(std::move(initial_router));
   return {
-      [router_slot](attach_atom, router_actor& router) { *router_slot = std::move(router); },
+      [self, router_slot](attach_atom, router_actor& router) {
+        auto& st = self->state;
+        if (!st.unrouted.empty()) self->send(router, deliver_atom::value, std::move(st.unrouted));
+        st.unrouted = publish_batch{};
+        st.router_requested = false;
+        *router_slot = std::move(router);
+      },
       [self, client, router_slot](attach_atom, codec_actor codec, packet_writer_ptr& writer) {
         auto& st = self->state;
         if (st.codec) st.session->on_connection_lost(st.fx);  // a stale connection: forget it first

@@ -32,6 +32,12 @@ namespace {
 
 constexpr std::size_t read_buffer_size = std::size_t{64} * 1024;
 
+/// SO_RCVLOWAT while coalescing. Linux grows the receive buffer to hold the mark and clamps the receive
+/// window to it for good when that buffer was smaller (tcp_set_rcvlowat): 64 KiB clamped the window to
+/// 64 KiB, a limit on a long round trip. 16 KiB needs less than the default buffer (tcp_rmem's 128 KiB) and
+/// leaves the window alone; it only bounds how often a fast stream still wakes the client.
+constexpr int coalescing_low_water_mark = 16 * 1024;
+
 std::string endpoint_name(const connection_options& o) {
   return o.host + ":" + std::to_string(o.port);
 }
@@ -123,12 +129,12 @@ class asio_transport final : public transport, public std::enable_shared_from_th
  public:
   asio_transport(const std::shared_ptr<io_runtime>& runtime,
                  std::shared_ptr<const connection_options> options, codec_actor owner, data_handler on_data,
-                 bool report_inline)
+                 std::shared_ptr<inline_gate> inline_reports)
       : runtime_(runtime),
         options_(std::move(options)),
         owner_(std::move(owner)),
         on_data_(std::move(on_data)),
-        report_inline_(report_inline),
+        inline_reports_(std::move(inline_reports)),
         strand_(asio::make_strand(runtime->context())),
         resolver_(strand_),
         socket_(strand_),
@@ -140,7 +146,8 @@ class asio_transport final : public transport, public std::enable_shared_from_th
     runtime->begin_connect([self = shared_from_this()] {
       asio::post(self->strand_, [self] {
         self->holds_connect_slot_ = true;
-        if (self->closed_) return self->release_connect_slot();  // aborted while it waited
+        if (self->closed_)  // shut down or aborted while it waited: say so (an abort has no owner any more)
+          return self->report_down(errc::connection_closed, "the connection was closed before it was made");
         self->resolve();
       });
     });
@@ -156,7 +163,13 @@ class asio_transport final : public transport, public std::enable_shared_from_th
   void shutdown() override {
     asio::post(strand_, [self = shared_from_this()] {
       self->shutdown_requested_ = true;
-      if (!self->writing_) self->close_socket();
+      if (self->writing_) return;
+      // Still waiting for a connect slot: nothing else would report the end before the slot comes, which
+      // can be as long as another connection's CONNACK timeout, and a stop() would wait that long.
+      bool waiting_for_slot = !self->up_ && !self->holds_connect_slot_;
+      self->close_socket();
+      if (waiting_for_slot)
+        self->report_down(errc::connection_closed, "the connection was closed before it was made");
     });
   }
 
@@ -361,7 +374,7 @@ class asio_transport final : public transport, public std::enable_shared_from_th
       if (coalescing_) set_low_water_mark(1);
       return read();
     }
-    if (!coalescing_) set_low_water_mark(static_cast<int>(read_buffer_size));
+    if (!coalescing_) set_low_water_mark(coalescing_low_water_mark);
     // The connect timeout's timer: it has no other use once the connection is up.
     timer_.expires_after(delay);
     timer_.async_wait([self = shared_from_this()](const error_code& ec) {
@@ -545,14 +558,14 @@ class asio_transport final : public transport, public std::enable_shared_from_th
     report(owner, down_atom::value, failure{code, std::move(message)});
   }
 
-  /// Tells the codec; with report_inline_ it runs here, on the I/O thread, and so does what it makes ready
+  /// Tells the codec; with inline_reports_ it runs here, on the I/O thread, and so does what it makes ready
   /// (the session writing CONNECT after up_atom): no worker is woken for it. A fleet's connects otherwise
   /// waited in the workers' queues behind the start of every client not yet connecting.
   template <class... Ts>
   void report(const codec_actor& to, Ts&&... xs) {
     if (!to) return;
-    if (!report_inline_) return caf::anon_send(to, std::forward<Ts>(xs)...);
-    send_inline(nullptr, caf::actor_cast<caf::strong_actor_ptr>(to),
+    if (!inline_reports_) return caf::anon_send(to, std::forward<Ts>(xs)...);
+    send_inline(*inline_reports_, nullptr, caf::actor_cast<caf::strong_actor_ptr>(to),
                 caf::make_message(std::forward<Ts>(xs)...));
   }
 
@@ -561,7 +574,7 @@ class asio_transport final : public transport, public std::enable_shared_from_th
   std::shared_ptr<const connection_options> options_;  // the client's: one copy for every attempt
   codec_actor owner_;
   data_handler on_data_;
-  bool report_inline_;
+  std::shared_ptr<inline_gate> inline_reports_;  // the codec's, when it runs on the I/O thread
   asio::strand<asio::io_context::executor_type> strand_;
   tcp::resolver resolver_;
   tcp::socket socket_;
@@ -592,9 +605,10 @@ class asio_transport final : public transport, public std::enable_shared_from_th
 
 std::shared_ptr<transport> make_transport(std::shared_ptr<io_runtime> runtime,
                                           std::shared_ptr<const connection_options> options,
-                                          codec_actor owner, data_handler on_data, bool report_inline) {
+                                          codec_actor owner, data_handler on_data,
+                                          std::shared_ptr<inline_gate> inline_reports) {
   return std::make_shared<asio_transport>(runtime, std::move(options), std::move(owner), std::move(on_data),
-                                          report_inline);
+                                          std::move(inline_reports));
 }
 
 }  // namespace iotactor::detail

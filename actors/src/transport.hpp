@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "iotactor/actors/connection_options.hpp"
+#include "iotactor/actors/inline_unit.hpp"
 #include "iotactor/actors/interfaces.hpp"
 #include "iotactor/actors/io_runtime.hpp"
 
@@ -37,10 +38,11 @@ class transport {
 
 /// The transport takes a connection slot of the runtime (io_runtime::begin_connect) before it connects and
 /// gives it back when the first bytes arrive or the attempt ends. It drops the owner and the handler when
-/// it reports down or is aborted. With `report_inline` the owner handles up_atom and down_atom on the I/O
+/// it reports down or is aborted. With `inline_reports` the owner handles up_atom and down_atom on the I/O
 /// thread (send_inline), as the data handler's packets do with client_config::deliver_on_io_thread.
 std::shared_ptr<transport> make_transport(std::shared_ptr<io_runtime> runtime,
                                           std::shared_ptr<const connection_options> options,
-                                          codec_actor owner, data_handler on_data, bool report_inline);
+                                          codec_actor owner, data_handler on_data,
+                                          std::shared_ptr<inline_gate> inline_reports);
 
 }  // namespace iotactor::detail

@@ -568,3 +568,58 @@ TEST_F(scripted_broker_fixture, publishes_before_any_subscription_start_the_rout
   EXPECT_EQ(fallback_log.items().size(), 1U) << "an early publish reached the default handler set later";
   EXPECT_EQ(stats(client).unmatched_publishes, 4U);  // the default handler's are unmatched too
 }
+
+TEST_F(scripted_broker_fixture, a_stop_while_waiting_for_a_connect_slot_ends_at_once) {
+  scripted_broker broker;
+  // The first client's CONNECT is never answered: it keeps the runtime's only connect slot.
+  broker.on_connect([](const proto::connect& c, std::size_t) {
+    return c.client_id == "c-slot-holder" ? std::optional<proto::connack>{}
+                                          : std::optional<proto::connack>{proto::connack{}};
+  });
+  auto one_slot = std::make_shared<io_runtime>(1, 1);
+  auto& holder_events = new_events();
+  auto holder = config_for(broker, "c-slot-holder");
+  holder.io = one_slot;
+  start(holder, holder_events);
+  ASSERT_TRUE(broker.wait_for_connections(1));
+  auto& events = new_events();
+  auto waiting = config_for(broker, "c-waiting");
+  waiting.io = one_slot;
+  auto client = start(waiting, events);
+  ASSERT_TRUE(events.wait([](const auto& v) { return has(v, lifecycle_event_type::attempting_connect); }));
+  caf::anon_send(client, stop_atom::value, true);
+  // Within the default wait, far below the holder's CONNACK timeout (20 s), which would free the slot.
+  ASSERT_TRUE(events.wait([](const auto& v) { return has(v, lifecycle_event_type::stopped); }))
+      << "the stop waited for the connect slot";
+  auto failure = first(events.items(), lifecycle_event_type::connection_failure);
+  EXPECT_EQ(failure.error, errc::user_requested_stop) << failure.message;
+  EXPECT_EQ(broker.record(1).connect, std::nullopt) << "the stopped client connected after all";
+}
+
+TEST_F(scripted_broker_fixture, publishes_that_start_the_router_reach_a_default_handler_in_order) {
+  scripted_broker broker;
+  auto& events = new_events();
+  auto client = connected(config_for(broker, "c-lazy-order"), events);
+  auto conn = broker.connection_at(0);
+  auto& got = new_messages();
+  message_handler fallback;
+  fallback.callback = [&got](const proto::publish& p) { got.add(p); };
+  // The first publishes find no router; the default handler arrives while they are on their way, and the
+  // rest come in several reads. Whatever the handler gets, it gets in the order the broker sent it.
+  constexpr int n = 300;
+  for (int i = 0; i < n; ++i) {
+    if (i == 5) caf::anon_send(client, fallback);
+    conn->send(message("o/" + std::to_string(i), "x", proto::qos::at_most_once));
+  }
+  ASSERT_TRUE(got.wait([](const auto& v) { return !v.empty() && v.back().topic == "o/299"; }))
+      << got.items().size() << " delivered";
+  auto items = got.items();
+  int last = -1;
+  for (const auto& p : items) {
+    int i = std::stoi(p.topic.substr(2));
+    ASSERT_GT(i, last) << "o/" << i << " came after o/" << last;
+    last = i;
+  }
+  EXPECT_EQ(stats(client).unmatched_publishes,
+            static_cast<std::size_t>(n));  // the handler's are unmatched too
+}

@@ -36,12 +36,13 @@ struct connection_options {
   /// TCP connect plus TLS handshake (SDK v2 socket connect timeout: 10 s).
   std::chrono::milliseconds connect_timeout{10'000};
   /// Read coalescing, for a sustained inbound stream (iotactor's own; the SDK v2 has nothing like it). Once
-  /// one turn of reading took at least `coalesce_reads_above` bytes, the connection raises the socket's
-  /// receive low-water mark (SO_RCVLOWAT) and reads again after `coalesce_reads_for`, instead of waiting on
-  /// the socket: the sender, usually a broker on the same machine, stops waking this client for every segment
-  /// it writes. The first turn below the threshold goes back to waiting on the socket. While a stream lasts,
-  /// delivery waits at most `coalesce_reads_for` longer; a client receiving less than the threshold per turn
-  /// (a few messages) is not affected. 0 in either turns it off.
+  /// one turn of reading took at least `coalesce_reads_above` bytes (but less than its 64 KiB buffer: a
+  /// faster sender is read on at once), the connection raises the socket's receive low-water mark
+  /// (SO_RCVLOWAT, to 16 KiB) and reads again after `coalesce_reads_for`, instead of waiting on the socket:
+  /// the sender, usually a broker on the same machine, stops waking this client for every segment it writes.
+  /// The first turn below the threshold goes back to waiting on the socket. While a stream lasts, delivery
+  /// waits at most `coalesce_reads_for` longer; a client receiving less than the threshold per turn (a few
+  /// messages) is not affected. 0 in either, or a threshold of 64 KiB or more, turns it off.
   std::size_t coalesce_reads_above = 1024;
   std::chrono::microseconds coalesce_reads_for{200};
   tls_options tls;

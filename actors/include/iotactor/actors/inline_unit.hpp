@@ -12,6 +12,8 @@
 #pragma once
 
 #include <cstddef>
+#include <mutex>
+#include <optional>
 
 #include <boost/container/small_vector.hpp>
 #include <caf/execution_unit.hpp>
@@ -62,9 +64,27 @@ class inline_unit final : public caf::execution_unit {
   bool had_logger_ = false;  // this thread had a current CAF logger before the unit ran anything
 };
 
+/// Guards an I/O thread's inline runs against an actor system that is going away. A thread outside the system
+/// (an I/O thread) may hold an actor's handle after the actor ended and after its system was destroyed; an
+/// inline_unit made then would use the dead system. The actor the thread works for (a connection's codec)
+/// closes its gate before it ends, while the system still counts it as running; enter() makes the unit under
+/// the gate's lock, so a unit made before the close keeps the system waiting for it (inline_unit counts as
+/// running), and none is made after.
+class inline_gate {
+ public:
+  /// Makes `unit` for `sys` and returns true while the gate is open; false once it is closed.
+  bool enter(std::optional<inline_unit>& unit, caf::actor_system& sys);
+  void close();
+
+ private:
+  std::mutex mutex_;
+  bool open_ = true;
+};
+
 /// Enqueues `content` at `dest` as sent by `sender` (which may be null) and runs, here, what that makes
-/// ready, with an inline_unit of dest's actor system. For I/O threads: a report that would wake a worker runs
-/// on the thread that has it. Nothing happens when `dest` is null.
-void send_inline(caf::strong_actor_ptr sender, const caf::strong_actor_ptr& dest, caf::message content);
+/// ready, with an inline_unit of dest's actor system, if `gate` is open. For I/O threads: a report that would
+/// wake a worker runs on the thread that has it. Nothing happens when `dest` is null or the gate is closed.
+void send_inline(inline_gate& gate, caf::strong_actor_ptr sender, const caf::strong_actor_ptr& dest,
+                 caf::message content);
 
 }  // namespace iotactor

@@ -149,8 +149,9 @@ using client_actor = caf::typed_actor<
     caf::replies_to<settings_atom>::with<negotiated_settings>,
     // diagnostics: the current session, offline queue and router (they change when a stage is restarted)
     caf::replies_to<stages_atom>::with<caf::actor, caf::actor, caf::actor>,
-    // from the stages; deliver_atom: received publishes while no router runs (it starts on first need)
-    caf::reacts_to<deliver_atom, publish_batch>, caf::reacts_to<done_atom, result_batch>,
+    // from the stages; deliver_atom: the session received a publish and has no router (it starts on first
+    // need), and keeps what it received until the router is attached
+    caf::reacts_to<deliver_atom>, caf::reacts_to<done_atom, result_batch>,
     caf::reacts_to<online_atom, connection_success>, caf::reacts_to<offline_atom, connection_close>,
     caf::reacts_to<retry_atom, std::uint64_t>,
     caf::reacts_to<flush_atom>>;  // to itself: hands the operations gathered since the last one to the queue
