@@ -156,7 +156,7 @@ void on_results(client_pointer self, result_batch& results) {
     if (auto* ack = std::get_if<protocol::suback>(&r.ack))
       refused = std::all_of(ack->reason_codes.begin(), ack->reason_codes.end(),
                             [](auto rc) { return protocol::is_error(rc); });
-    if (p.subscribe && refused && st.router) {
+    if (p.subscribe && refused) {  // do_subscribe started the router
       protocol::unsubscribe drop;
       for (const auto& s : p.subscribe->subscriptions) drop.topic_filters.push_back(s.topic_filter);
       self->send(st.router, unroute_atom::value, drop);

@@ -16,8 +16,9 @@ struct session_actor_state {
   offline_queue_actor queue;
   std::uint64_t timer_generation = 0;
   std::optional<time_point> timer_at;
-  /// Received while there is no router: the client starts one on the first need_router and attaches it, and
-  /// these go to it before anything else. One path to the router keeps the order of what was received.
+  /// Received while there is no router: the client starts one on the first deliver_atom sent to it and
+  /// attaches it here, and these go to it before anything else. One path to the router keeps the order of
+  /// what was received.
   publish_batch unrouted;
   bool router_requested = false;
   static inline const char* name = "iotactor.session";
