@@ -1,6 +1,8 @@
 // io_runtime: an io_context kept alive by a work guard and run by `threads` threads.
 #include "iotactor/actors/io_runtime.hpp"
 
+#include <atomic>
+#include <condition_variable>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -21,6 +23,13 @@ struct io_runtime::impl {
   std::mutex connect_mutex;
   std::size_t connecting = 0;
   std::deque<std::function<void()>> waiting;
+  // The connector thread and its jobs (offload).
+  std::thread connector;
+  std::mutex connector_mutex;
+  std::condition_variable connector_wake;
+  std::deque<std::function<void()>> connector_jobs;
+  bool connector_idle = false;
+  std::atomic<bool> connector_stop{false};  // set under connector_mutex; read between a turn's jobs
   std::mutex shared_mutex;
   std::map<std::string, std::weak_ptr<void>> shared;
 };
@@ -34,25 +43,35 @@ io_runtime::io_runtime(std::size_t threads, std::size_t max_concurrent_connects)
 }
 
 io_runtime::~io_runtime() {
+  {
+    std::lock_guard<std::mutex> guard(impl_->connector_mutex);
+    impl_->connector_stop = true;
+  }
+  impl_->connector_wake.notify_all();
   impl_->guard.reset();
   impl_->context.stop();
   // The last reference can go on one of its own threads: actors run there (inline_unit), and a client that
   // ends there drops its runtime. That thread cannot join itself, and it is still inside run(): a thread of
   // its own joins them all once run() has returned, and only then destroys the io_context.
+  // The connector too: a job's last reference to a client can be the runtime's last.
   auto here = std::this_thread::get_id();
-  for (auto& t : impl_->threads)
-    if (t.get_id() == here) {
-      auto* orphan = impl_.release();  // owned by the joiner, or by nobody if no thread can be made
-      try {
-        std::thread([orphan] {
-          for (auto& thread : orphan->threads) thread.join();
-          delete orphan;
-        }).detach();
-      } catch (const std::system_error&) {
-        for (auto& thread : orphan->threads) thread.detach();  // they end on their own; the state is leaked
-      }
-      return;
+  bool on_own_thread = impl_->connector.get_id() == here;
+  for (auto& t : impl_->threads) on_own_thread = on_own_thread || t.get_id() == here;
+  if (on_own_thread) {
+    auto* orphan = impl_.release();  // owned by the joiner, or by nobody if no thread can be made
+    try {
+      std::thread([orphan] {
+        for (auto& thread : orphan->threads) thread.join();
+        if (orphan->connector.joinable()) orphan->connector.join();
+        delete orphan;
+      }).detach();
+    } catch (const std::system_error&) {
+      for (auto& thread : orphan->threads) thread.detach();  // they end on their own; the state is leaked
+      if (orphan->connector.joinable()) orphan->connector.detach();
     }
+    return;
+  }
+  if (impl_->connector.joinable()) impl_->connector.join();
   for (auto& t : impl_->threads) t.join();
 }
 
@@ -105,6 +124,41 @@ void io_runtime::end_connect() {
     impl_->waiting.pop_front();
   }
   next();
+}
+
+void io_runtime::offload(std::function<void()> job) {
+  auto* st = impl_.get();
+  bool wake = false;
+  {
+    std::lock_guard<std::mutex> guard(st->connector_mutex);
+    if (st->connector_stop) return;
+    st->connector_jobs.push_back(std::move(job));
+    if (!st->connector.joinable()) {
+      st->connector = std::thread([st] {
+        std::unique_lock<std::mutex> lock(st->connector_mutex);
+        for (;;) {
+          st->connector_idle = true;
+          st->connector_wake.wait(lock, [st] { return st->connector_stop || !st->connector_jobs.empty(); });
+          st->connector_idle = false;
+          if (st->connector_stop) break;
+          // Every job queued now, in one turn of the lock: a fleet's connects come faster than one a wake.
+          auto jobs = std::move(st->connector_jobs);
+          st->connector_jobs.clear();
+          lock.unlock();
+          for (auto& j : jobs) {
+            if (!st->connector_stop) j();  // once the runtime is going, the rest are dropped
+            j = nullptr;                   // what it holds goes now, not after the whole turn
+          }
+          lock.lock();
+        }
+        auto dropped = std::move(st->connector_jobs);
+        lock.unlock();  // dropped here, outside the lock: a job's last reference may end a client
+      });
+    } else {
+      wake = st->connector_idle;
+    }
+  }
+  if (wake) st->connector_wake.notify_one();
 }
 
 std::shared_ptr<void> io_runtime::shared_object(const std::string& key,

@@ -7,6 +7,9 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <filesystem>
+#include <fstream>
+#include <map>
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
@@ -51,6 +54,22 @@ std::size_t resident_bytes() {
     std::fclose(f);
   }
   return static_cast<std::size_t>(resident) * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+}
+
+/// CPU time of each thread of the process (ns, from /proc/self/task/*/schedstat) with its name.
+std::map<int, std::pair<std::string, std::uint64_t>> thread_cpu() {
+  std::map<int, std::pair<std::string, std::uint64_t>> out;
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", ec)) {
+    int tid = std::atoi(task.path().filename().c_str());
+    std::ifstream stat(task.path() / "schedstat");
+    std::ifstream comm(task.path() / "comm");
+    std::uint64_t ns = 0;
+    std::string name;
+    if (!(stat >> ns) || !std::getline(comm, name)) continue;
+    out[tid] = {name, ns};
+  }
+  return out;
 }
 
 double since(clock_type::time_point t0) {
@@ -218,11 +237,20 @@ figures latency(implementation& impl, const options& o) {
 figures fleet(implementation& impl, const options& o) {
   figures f;
   auto rss0 = resident_bytes();
+  // BENCH_THREAD_CPU=1: each thread's CPU time per client on stderr (which thread is the critical path).
+  const bool per_thread = std::getenv("BENCH_THREAD_CPU") != nullptr;
+  auto threads0 = per_thread ? thread_cpu() : decltype(thread_cpu()){};
   auto cpu0 = cpu_seconds();
   auto t0 = clock_type::now();
   f.clients = impl.connect_fleet(o.where, o.n);
   f.seconds = since(t0);
   f.cpu = cpu_seconds() - cpu0;
+  if (per_thread)
+    for (const auto& [tid, now] : thread_cpu()) {
+      auto before = threads0.count(tid) ? threads0[tid].second : 0;
+      std::fprintf(stderr, "thread %d %s: %.1f us per client\n", tid, now.first.c_str(),
+                   static_cast<double>(now.second - before) / 1e3 / static_cast<double>(o.n));
+    }
   auto rss1 = resident_bytes();
   f.messages = f.clients;
   f.lost = o.n - f.clients;

@@ -2,7 +2,11 @@
 // reconnect, TLS and mutual TLS, persistent sessions, wills, shared subscriptions, subscription identifiers.
 #include "iotactor/actors/client.hpp"
 
+#include <arpa/inet.h>
 #include <chrono>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -18,6 +22,17 @@ using iotactor::testing::certificate_factory;
 using iotactor::testing::mosquitto_broker;
 
 using namespace iotactor::integration;
+
+namespace {
+
+lifecycle_event first_of(const std::vector<lifecycle_event>& events, lifecycle_event_type t) {
+  for (const auto& e : events)
+    if (e.type == t) return e;
+  ADD_FAILURE() << "no such event";
+  return {};
+}
+
+}  // namespace
 
 TEST_F(client_fixture, connects_and_reports_attempt_then_success_with_the_negotiated_settings) {
   mosquitto_broker broker;
@@ -89,6 +104,60 @@ TEST_F(client_fixture, an_unreachable_broker_gives_connection_failures_and_retri
   EXPECT_EQ(all[1].error, errc::connection_refused) << all[1].message;
   EXPECT_NE(all[1].message.find(std::to_string(port)), std::string::npos) << all[1].message;
   EXPECT_EQ(all[2].type, lifecycle_event_type::attempting_connect);
+}
+
+TEST_F(client_fixture, a_server_that_never_answers_the_handshake_gives_a_connect_timeout) {
+  // A listener whose accept queue is full drops further SYNs: the connect stays in progress, so the client
+  // waits for the socket (the path a remote broker takes) until connect_timeout ends the attempt.
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof(address);
+  auto* raw = reinterpret_cast<sockaddr*>(&address);
+  ASSERT_EQ(::bind(listener, raw, size), 0);
+  ASSERT_EQ(::listen(listener, 0), 0);
+  ASSERT_EQ(::getsockname(listener, raw, &size), 0);
+  int filler = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_EQ(::connect(filler, raw, size), 0);  // takes the only place in the queue, never accepted
+  client_config c;
+  c.connection.port = ntohs(address.sin_port);
+  c.connection.connect_timeout = 300ms;
+  c.reconnect.min_reconnect_delay = 10ms;
+  c.reconnect.max_reconnect_delay = 50ms;
+  c.io = io;
+  auto& events = new_events();
+  auto client = start(c, events);
+  ASSERT_TRUE(events.wait([](const auto& v) { return has(v, lifecycle_event_type::connection_failure); }));
+  auto failure = first_of(events.items(), lifecycle_event_type::connection_failure);
+  EXPECT_EQ(failure.error, errc::connect_timeout) << failure.message;
+  EXPECT_NE(failure.message.find("took longer than 300 ms"), std::string::npos) << failure.message;
+  caf::anon_send(client, stop_atom::value, false);
+  ::close(filler);
+  ::close(listener);
+}
+
+TEST_F(client_fixture, clients_sharing_one_connect_slot_all_connect_by_address_and_by_name) {
+  // With one slot, each next attempt starts when the previous one is answered, on the I/O thread, which
+  // hands its connect to the runtime's connector thread; the name goes through the resolver on the strand.
+  mosquitto_broker broker;
+  auto one_slot = std::make_shared<io_runtime>(1, 1);
+  std::vector<event_log*> logs;
+  for (int i = 0; i < 5; ++i) {
+    auto c = config_for(broker, "c-slot-" + std::to_string(i));
+    if (i == 2) c.connection.host = "localhost";
+    c.io = one_slot;
+    logs.push_back(&new_events());
+    start(c, *logs.back());
+  }
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(logs[i]->wait([](const auto& v) { return has(v, lifecycle_event_type::connection_success); }))
+        << "client " << i << " did not connect";
+    EXPECT_EQ(first_of(logs[i]->items(), lifecycle_event_type::connection_success).settings->client_id,
+              "c-slot-" + std::to_string(i));
+    EXPECT_FALSE(has(logs[i]->items(), lifecycle_event_type::connection_failure)) << "client " << i;
+  }
 }
 
 TEST_F(client_fixture, stop_sends_disconnect_and_reports_disconnection_then_stopped) {

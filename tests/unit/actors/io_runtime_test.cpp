@@ -2,8 +2,10 @@
 #include "iotactor/actors/io_runtime.hpp"
 
 #include <chrono>
+#include <condition_variable>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -90,6 +92,70 @@ TEST(io_runtime, the_last_reference_can_go_on_its_own_thread) {
     caller_done.wait();  // the handler's reference is the last one
     auto left = keep.use_count();
     keep.reset();  // the destructor runs here, on a thread of the runtime
+    released.set_value(left);
+  });
+  io.reset();
+  caller_released.set_value();
+  ASSERT_EQ(result.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_EQ(result.get(), 1);
+}
+
+TEST(io_runtime, offload_runs_jobs_in_order_on_one_thread_of_its_own) {
+  io_runtime runtime;
+  std::mutex mutex;
+  std::condition_variable done;
+  std::vector<int> order;
+  std::vector<std::thread::id> ran_on;
+  for (int i = 0; i < 100; ++i)
+    runtime.offload([&, i] {
+      std::lock_guard<std::mutex> guard(mutex);
+      order.push_back(i);
+      ran_on.push_back(std::this_thread::get_id());
+      if (order.size() == 100) done.notify_all();
+    });
+  std::unique_lock<std::mutex> lock(mutex);
+  ASSERT_TRUE(done.wait_for(lock, std::chrono::seconds(10), [&] { return order.size() == 100; }));
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(order[i], i);
+  for (const auto& id : ran_on) EXPECT_EQ(id, ran_on.front());
+  EXPECT_NE(ran_on.front(), std::this_thread::get_id());
+  // Not an I/O thread either: what it runs must not hold up the reads.
+  std::promise<std::thread::id> io_thread;
+  boost::asio::post(runtime.context(), [&io_thread] { io_thread.set_value(std::this_thread::get_id()); });
+  EXPECT_NE(io_thread.get_future().get(), ran_on.front());
+}
+
+TEST(io_runtime, jobs_still_queued_when_it_is_destroyed_are_dropped_not_run) {
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  std::promise<void> entered;
+  auto dropped = std::make_shared<int>(0);
+  std::weak_ptr<int> watch = dropped;
+  bool second_ran = false;
+  {
+    io_runtime runtime;
+    runtime.offload([&entered, released] {
+      entered.set_value();
+      released.wait();  // the second job is queued behind this one when the runtime goes
+    });
+    runtime.offload([&second_ran, dropped] { second_ran = dropped != nullptr; });
+    dropped.reset();
+    entered.get_future().wait();
+    std::thread([&release] { release.set_value(); }).detach();
+  }  // joins the connector: the first job returns, the second is not run
+  EXPECT_FALSE(second_ran);
+  EXPECT_TRUE(watch.expired()) << "the dropped job still holds what it captured";
+}
+
+TEST(io_runtime, the_last_reference_can_go_on_its_connector_thread) {
+  auto io = std::make_shared<iotactor::io_runtime>(1);
+  std::promise<void> caller_released;
+  std::promise<long> released;
+  auto caller_done = caller_released.get_future().share();
+  auto result = released.get_future();
+  io->offload([keep = io, caller_done, &released]() mutable {
+    caller_done.wait();
+    auto left = keep.use_count();
+    keep.reset();  // the destructor runs on the connector thread, which it cannot join
     released.set_value(left);
   });
   io.reset();

@@ -45,6 +45,12 @@ class io_runtime {
   void begin_connect(std::function<void()> start);
   void end_connect();
 
+  /// Runs `job` on the runtime's connector thread (started on first use), in the order given: for system
+  /// calls that would hold up an I/O thread. A TCP connect to a server on the same machine does the whole
+  /// handshake, the server's side included, inside connect(). Jobs not run when the runtime is destroyed
+  /// are dropped.
+  void offload(std::function<void()> job);
+
   /// An object the connections of this runtime share, such as the TLS context of equal TLS options: made by
   /// `make` (nothing = failure, not remembered) the first time a key is asked for, and again once nobody
   /// holds the last one made.
