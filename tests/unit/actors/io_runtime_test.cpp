@@ -131,6 +131,7 @@ TEST(io_runtime, jobs_still_queued_when_it_is_destroyed_are_dropped_not_run) {
   auto dropped = std::make_shared<int>(0);
   std::weak_ptr<int> watch = dropped;
   bool second_ran = false;
+  std::thread releaser;
   {
     io_runtime runtime;
     runtime.offload([&entered, released] {
@@ -140,8 +141,15 @@ TEST(io_runtime, jobs_still_queued_when_it_is_destroyed_are_dropped_not_run) {
     runtime.offload([&second_ran, dropped] { second_ran = dropped != nullptr; });
     dropped.reset();
     entered.get_future().wait();
-    std::thread([&release] { release.set_value(); }).detach();
+    // Lets the first job return only once the destructor has begun: it stops the io_context right after it
+    // marks the connector stopped. Spinning, not sleeping: the stop is not an event one can wait on.
+    auto& context = runtime.context();
+    releaser = std::thread([&release, &context] {
+      while (!context.stopped()) std::this_thread::yield();
+      release.set_value();
+    });
   }  // joins the connector: the first job returns, the second is not run
+  releaser.join();
   EXPECT_FALSE(second_ran);
   EXPECT_TRUE(watch.expired()) << "the dropped job still holds what it captured";
 }
