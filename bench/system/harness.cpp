@@ -56,18 +56,25 @@ std::size_t resident_bytes() {
   return static_cast<std::size_t>(resident) * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
 }
 
-/// CPU time of each thread of the process (ns, from /proc/self/task/*/schedstat) with its name.
-std::map<int, std::pair<std::string, std::uint64_t>> thread_cpu() {
-  std::map<int, std::pair<std::string, std::uint64_t>> out;
+/// CPU time of each thread of the process (ns, from /proc/self/task/*/schedstat: the first field) with its
+/// name, and how often it ran (the third field: a thread that blocks runs again once per wake).
+struct thread_use {
+  std::string name;
+  std::uint64_t ns = 0;
+  std::uint64_t runs = 0;
+};
+
+std::map<int, thread_use> thread_cpu() {
+  std::map<int, thread_use> out;
   std::error_code ec;
   for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", ec)) {
     int tid = std::atoi(task.path().filename().c_str());
     std::ifstream stat(task.path() / "schedstat");
     std::ifstream comm(task.path() / "comm");
-    std::uint64_t ns = 0;
-    std::string name;
-    if (!(stat >> ns) || !std::getline(comm, name)) continue;
-    out[tid] = {name, ns};
+    thread_use use;
+    std::uint64_t waited = 0;
+    if (!(stat >> use.ns >> waited >> use.runs) || !std::getline(comm, use.name)) continue;
+    out[tid] = use;
   }
   return out;
 }
@@ -247,9 +254,12 @@ figures fleet(implementation& impl, const options& o) {
   f.cpu = cpu_seconds() - cpu0;
   if (per_thread)
     for (const auto& [tid, now] : thread_cpu()) {
-      auto before = threads0.count(tid) ? threads0[tid].second : 0;
-      std::fprintf(stderr, "thread %d %s: %.1f us per client\n", tid, now.first.c_str(),
-                   static_cast<double>(now.second - before) / 1e3 / static_cast<double>(o.n));
+      auto before = threads0.count(tid) ? threads0[tid] : thread_use{};
+      auto per_client = [&](std::uint64_t a, std::uint64_t b) {
+        return static_cast<double>(a - b) / static_cast<double>(o.n);
+      };
+      std::fprintf(stderr, "thread %d %s: %.1f us and %.2f runs per client\n", tid, now.name.c_str(),
+                   per_client(now.ns, before.ns) / 1e3, per_client(now.runs, before.runs));
     }
   auto rss1 = resident_bytes();
   f.messages = f.clients;
