@@ -129,36 +129,44 @@ void io_runtime::end_connect() {
 void io_runtime::offload(std::function<void()> job) {
   auto* st = impl_.get();
   bool wake = false;
+  std::function<void()> inline_job;
   {
     std::lock_guard<std::mutex> guard(st->connector_mutex);
     if (st->connector_stop) return;
     st->connector_jobs.push_back(std::move(job));
     if (!st->connector.joinable()) {
-      st->connector = std::thread([st] {
-        std::unique_lock<std::mutex> lock(st->connector_mutex);
-        for (;;) {
-          st->connector_idle = true;
-          st->connector_wake.wait(lock, [st] { return st->connector_stop || !st->connector_jobs.empty(); });
-          st->connector_idle = false;
-          if (st->connector_stop) break;
-          // Every job queued now, in one turn of the lock: a fleet's connects come faster than one a wake.
-          auto jobs = std::move(st->connector_jobs);
-          st->connector_jobs.clear();
-          lock.unlock();
-          for (auto& j : jobs) {
-            if (!st->connector_stop) j();  // once the runtime is going, the rest are dropped
-            j = nullptr;                   // what it holds goes now, not after the whole turn
+      try {
+        st->connector = std::thread([st] {
+          std::unique_lock<std::mutex> lock(st->connector_mutex);
+          for (;;) {
+            st->connector_idle = true;
+            st->connector_wake.wait(lock, [st] { return st->connector_stop || !st->connector_jobs.empty(); });
+            st->connector_idle = false;
+            if (st->connector_stop) break;
+            // Every job queued now, in one turn of the lock: a fleet's connects come faster than one a wake.
+            auto jobs = std::move(st->connector_jobs);
+            st->connector_jobs.clear();
+            lock.unlock();
+            for (auto& j : jobs) {
+              if (!st->connector_stop) j();  // once the runtime is going, the rest are dropped
+              j = nullptr;                   // what it holds goes now, not after the whole turn
+            }
+            lock.lock();
           }
-          lock.lock();
-        }
-        auto dropped = std::move(st->connector_jobs);
-        lock.unlock();  // dropped here, outside the lock: a job's last reference may end a client
-      });
+          auto dropped = std::move(st->connector_jobs);
+          lock.unlock();  // dropped here, outside the lock: a job's last reference may end a client
+        });
+      } catch (const std::system_error&) {
+        // No thread to be had: the job runs here, as it would have without a connector.
+        inline_job = std::move(st->connector_jobs.back());
+        st->connector_jobs.pop_back();
+      }
     } else {
       wake = st->connector_idle;
     }
   }
   if (wake) st->connector_wake.notify_one();
+  if (inline_job) inline_job();
 }
 
 std::shared_ptr<void> io_runtime::shared_object(const std::string& key,

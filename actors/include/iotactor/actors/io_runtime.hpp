@@ -48,7 +48,7 @@ class io_runtime {
   /// Runs `job` on the runtime's connector thread (started on first use), in the order given: for system
   /// calls that would hold up an I/O thread. A TCP connect to a server on the same machine does the whole
   /// handshake, the server's side included, inside connect(). Jobs not run when the runtime is destroyed
-  /// are dropped.
+  /// are dropped. When no thread can be made, `job` runs on the caller's thread.
   void offload(std::function<void()> job);
 
   /// An object the connections of this runtime share, such as the TLS context of equal TLS options: made by
