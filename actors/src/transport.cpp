@@ -196,10 +196,21 @@ class asio_transport final : public transport, public std::enable_shared_from_th
   /// both sides of it, inside the call, and that was a third of the I/O thread's time in a fleet's connect.
   /// It touches nothing of the transport's but the descriptor it makes; on_opened takes that to the strand.
   void open_and_connect() {
+    // On the strand its state can be read: a connection closed while it waited for the slot connects not
+    // at all, and what follows runs here without another hop. The connector thread posts it.
+    const bool on_strand = strand_.running_in_this_thread();
+    if (on_strand && closed_) {
+      take_connect_slot();  // reports the end
+      return;
+    }
+    auto on_the_strand = [this, on_strand](auto next) {
+      if (on_strand) return next();
+      asio::post(strand_, std::move(next));
+    };
     error_code not_an_address;
     auto address = asio::ip::make_address(options_->host, not_an_address);
     if (not_an_address) {  // a name: resolve() looks it up and connects on the strand
-      asio::post(strand_, [self = shared_from_this()] {
+      on_the_strand([self = shared_from_this()] {
         if (self->take_connect_slot()) self->resolve();
       });
       return;
@@ -217,7 +228,7 @@ class asio_transport final : public transport, public std::enable_shared_from_th
       connected = attempt() || (errno == EINPROGRESS && attempt());
       if (!connected && errno != EALREADY && errno != EINPROGRESS) error = errno;
     }
-    asio::post(strand_, [self = shared_from_this(), fd, error, connected, protocol = where.protocol()] {
+    on_the_strand([self = shared_from_this(), fd, error, connected, protocol = where.protocol()] {
       self->on_opened(protocol, fd, error, connected);
     });
   }
