@@ -31,8 +31,11 @@ struct client_state {
   std::optional<reconnect_backoff> backoff;
   std::uint64_t retry_generation = 0;
   session_actor session;
-  offline_queue_actor queue;
+  offline_queue_actor queue;  // spawned on the first operation (ensure_queue)
   router_actor router;
+  /// The publish quota of the current connection, while connected: a queue spawned then starts online with
+  /// it. No operation reached the session before the queue existed, so none of the quota is in use.
+  std::optional<std::uint32_t> publish_quota;
   std::shared_ptr<codec_actor> codec = std::make_shared<codec_actor>();  // of the current attempt
   caf::actor_addr attempt_codec;  // the codec of the latest attempt, alive or not
   bool attempt_codec_gone = true;
@@ -98,6 +101,7 @@ constexpr std::size_t max_submission = 256;
 
 void flush_submissions(client_pointer self);
 void ensure_router(client_pointer self);
+void ensure_queue(client_pointer self);
 
 /// A new operation of type T at the end of the gathered ones, for the caller to fill in; end_submit() then.
 /// Made in place: a publish is moved once, from the message into the operation.
@@ -123,6 +127,7 @@ void end_submit(client_pointer self) {
 void flush_submissions(client_pointer self) {
   auto& st = self->state;
   if (st.to_submit.empty()) return;
+  ensure_queue(self);
   st.last_submission = st.to_submit.size();
   self->send(st.queue, submit_atom::value, std::move(st.to_submit));
   st.to_submit = operation_batch{};
@@ -189,7 +194,8 @@ void on_offline(client_pointer self, connection_close& close) {
     e.connack = std::move(close.connack);
   }
   flush_submissions(self);
-  self->send(st.queue, offline_atom::value);
+  st.publish_quota.reset();
+  if (st.queue) self->send(st.queue, offline_atom::value);
   emit(self, e);
   if (!st.running) {
     st.current = phase::stopped;
@@ -214,7 +220,10 @@ void stop(client_pointer self, bool send_disconnect) {
   // Through the queue: it hands the session what it can send now, fails the rest, then stops the session,
   // so a publish made before stop() goes out before the DISCONNECT.
   flush_submissions(self);
-  self->send(st.queue, stop_atom::value, send_disconnect);
+  if (st.queue)
+    self->send(st.queue, stop_atom::value, send_disconnect);
+  else  // no operation was ever submitted: nothing to hand over first
+    self->send(st.session, stop_atom::value, send_disconnect);
   switch (st.current) {
     case phase::connecting:
       // The session may not know this attempt yet: shut its transport; the offline report follows.
@@ -303,18 +312,27 @@ void ensure_router(client_pointer self) {
   if (st.session) self->send(st.session, attach_atom::value, st.router);
 }
 
-void spawn_session_and_queue(client_pointer self) {
+void spawn_session_stage(client_pointer self) {
   auto& st = self->state;
-  auto me = caf::actor_cast<client_actor>(self);
-  st.session = spawn_session(
-      self->system(), std::shared_ptr<const session_options>(st.config, &st.config->session), me, st.router);
-  st.queue = spawn_offline_queue(self->system(), st.config->offline_queue, st.config->session.connect.version,
-                                 st.session, me);
-  self->send(st.session, attach_atom::value, st.queue);
+  st.session =
+      spawn_session(self->system(), std::shared_ptr<const session_options>(st.config, &st.config->session),
+                    caf::actor_cast<client_actor>(self), st.router);
   self->monitor(st.session);
-  self->monitor(st.queue);
   st.stage_holder->push_back(caf::actor_cast<caf::actor>(st.session));
+}
+
+/// The offline queue starts on the first operation (or a stages request): an idle client (a fleet's) never
+/// spawns one, an actor less, about 1.6 KB and a spawn each. It is attached to the session before the first
+/// submission goes out, and starts online with the connection's quota when the client is connected.
+void ensure_queue(client_pointer self) {
+  auto& st = self->state;
+  if (st.queue) return;
+  st.queue = spawn_offline_queue(self->system(), st.config->offline_queue, st.config->session.connect.version,
+                                 st.session, caf::actor_cast<client_actor>(self));
+  self->send(st.session, attach_atom::value, st.queue);
+  self->monitor(st.queue);
   st.stage_holder->push_back(caf::actor_cast<caf::actor>(st.queue));
+  if (st.publish_quota) self->send(st.queue, online_atom::value, *st.publish_quota);
 }
 
 /// A stage died with an error: restart it (and what depends on it), fail what it held, report it.
@@ -360,13 +378,32 @@ void on_stage_down(client_pointer self, caf::down_msg& dm) {
       caf::anon_send_exit(stage_handle, caf::exit_reason::user_shutdown);
     }
   if (*st.codec) self->send(*st.codec, shutdown_atom::value);
-  spawn_session_and_queue(self);
+  st.queue = nullptr;  // the next operation starts a new one
+  st.publish_quota.reset();
+  spawn_session_stage(self);
   if (st.current == phase::connected || st.current == phase::connecting) {
     connection_close close;
     close.error = make_error_code(errc::stage_failed);
     close.message = why;
     on_offline(self, close);  // reports disconnection or failure, then reconnects with backoff
   }
+}
+
+/// The statistics' last step: the router's count of unmatched publishes, when there is a router.
+void finish_stats(client_pointer self, caf::typed_response_promise<client_statistics> rp,
+                  std::shared_ptr<client_statistics> stats) {
+  stats->stage_restarts = self->state.stage_restarts;
+  if (!self->state.router) {  // none yet: nothing was received unmatched
+    rp.deliver(*stats);
+    return;
+  }
+  self->request(self->state.router, std::chrono::seconds(10), stats_atom::value)
+      .then(
+          [rp, stats](std::size_t unmatched) mutable {
+            stats->unmatched_publishes = unmatched;
+            rp.deliver(*stats);
+          },
+          [rp, stats](caf::error&) mutable { rp.deliver(*stats); });  // being restarted: report without it
 }
 
 client_actor::behavior_type client_fn(client_pointer self, client_config config) {
@@ -380,7 +417,7 @@ client_actor::behavior_type client_fn(client_pointer self, client_config config)
   init.io = config.io ? std::move(config.io) : io_runtime::shared();
   config.io = nullptr;
   init.config = std::make_shared<const client_config>(std::move(config));
-  spawn_session_and_queue(self);
+  spawn_session_stage(self);
   self->set_down_handler([self](caf::down_msg& dm) { on_stage_down(self, dm); });
   // The stages live and die with the client. The state is gone when attachables run: the functor keeps the
   // shared list of every stage spawned (restarts add to it).
@@ -473,6 +510,7 @@ client_actor::behavior_type client_fn(client_pointer self, client_config config)
       [self](stages_atom) -> caf::result<caf::actor, caf::actor, caf::actor> {
         auto& st = self->state;
         ensure_router(self);
+        ensure_queue(self);
         return {caf::actor_cast<caf::actor>(st.session), caf::actor_cast<caf::actor>(st.queue),
                 caf::actor_cast<caf::actor>(st.router)};
       },
@@ -483,36 +521,25 @@ client_actor::behavior_type client_fn(client_pointer self, client_config config)
         self->state.listener_callbacks.push_back(std::move(callback));
       },
       [self](stats_atom) -> caf::result<client_statistics> {
-        auto& st = self->state;
         auto rp = self->make_response_promise<client_statistics>();
         auto stats = std::make_shared<client_statistics>();
-        self->request(st.session, std::chrono::seconds(10), stats_atom::value)
+        self->request(self->state.session, std::chrono::seconds(10), stats_atom::value)
             .then(
                 [self, rp, stats](unacked_statistics unacked) mutable {
                   stats->unacked_operation_count = unacked.count;
                   stats->unacked_operation_size = unacked.size;
+                  stats->incomplete_operation_count = unacked.count;
+                  stats->incomplete_operation_size = unacked.size;
+                  if (!self->state.queue) {  // none yet: nothing was ever queued
+                    finish_stats(self, std::move(rp), std::move(stats));
+                    return;
+                  }
                   self->request(self->state.queue, std::chrono::seconds(10), stats_atom::value)
                       .then(
                           [self, rp, stats](std::size_t count, std::size_t bytes) mutable {
-                            stats->incomplete_operation_count = stats->unacked_operation_count + count;
-                            stats->incomplete_operation_size = stats->unacked_operation_size + bytes;
-                            if (!self->state.router) {  // none yet: nothing was received unmatched
-                              stats->stage_restarts = self->state.stage_restarts;
-                              rp.deliver(*stats);
-                              return;
-                            }
-                            self->request(self->state.router, std::chrono::seconds(10), stats_atom::value)
-                                .then(
-                                    [self, rp, stats](std::size_t unmatched) mutable {
-                                      stats->unmatched_publishes = unmatched;
-                                      stats->stage_restarts = self->state.stage_restarts;
-                                      rp.deliver(*stats);
-                                    },
-                                    [self, rp, stats](caf::error&) mutable {
-                                      // The router is being restarted: report without its count.
-                                      stats->stage_restarts = self->state.stage_restarts;
-                                      rp.deliver(*stats);
-                                    });
+                            stats->incomplete_operation_count += count;
+                            stats->incomplete_operation_size += bytes;
+                            finish_stats(self, std::move(rp), std::move(stats));
                           },
                           [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
                 },
@@ -536,7 +563,8 @@ client_actor::behavior_type client_fn(client_pointer self, client_config config)
         e.settings = success.settings;
         emit(self, e);
         flush_submissions(self);
-        self->send(st.queue, online_atom::value, success.publish_quota);
+        st.publish_quota = success.publish_quota;
+        if (st.queue) self->send(st.queue, online_atom::value, success.publish_quota);
       },
       [self](offline_atom, connection_close& close) { on_offline(self, close); },
       [self](flush_atom) {

@@ -102,7 +102,9 @@ offline_queue_actor::behavior_type queue_fn(queue_pointer self, offline_queue_op
 offline_queue_actor spawn_offline_queue(caf::actor_system& sys, offline_queue_options options,
                                         protocol::protocol_version version, session_actor session,
                                         client_actor client) {
-  return sys.spawn(queue_fn, options, version, std::move(session), std::move(client));
+  // Initialised by its first message, on the thread that delivers it: the client spawns the queue with its
+  // first operation, which may run on a user's thread (post_publish) while every worker is busy.
+  return sys.spawn<caf::lazy_init>(queue_fn, options, version, std::move(session), std::move(client));
 }
 
 }  // namespace iotactor

@@ -569,6 +569,47 @@ TEST_F(scripted_broker_fixture, publishes_before_any_subscription_start_the_rout
   EXPECT_EQ(stats(client).unmatched_publishes, 4U);  // the default handler's are unmatched too
 }
 
+TEST_F(scripted_broker_fixture, an_idle_client_starts_its_queue_and_router_only_when_it_needs_them) {
+  scripted_broker broker;
+  auto& events = new_events();
+  const auto before = sys->registry().running();
+  // Polls the registry (no sleep): an actor that ran on the I/O thread counts until its turn has ended.
+  auto actors_become = [&](std::size_t n) {
+    auto until = std::chrono::steady_clock::now() + deadline;
+    while (std::chrono::steady_clock::now() < until)
+      if (sys->registry().running() == before + n) return true;
+    return false;
+  };
+  auto client = connected(config_for(broker, "c-lazy-queue"), events);
+  EXPECT_TRUE(actors_become(3)) << "a connected idle client is its supervisor, session and codec; "
+                                << sys->registry().running() - before << " actors run";
+  EXPECT_EQ(stats(client).incomplete_operation_count, 0U);  // answered without a queue
+  // The first operation starts the queue, which starts online with the connection's quota: it goes out now.
+  auto& results = new_results();
+  publish_async(client, message("lazy/1", "x", proto::qos::at_least_once), 1, results);
+  ASSERT_TRUE(broker.wait_for_packets(0, [](const auto& v) { return count_of<proto::publish>(v) == 1; }));
+  EXPECT_TRUE(actors_become(4));
+  auto& got = new_messages();
+  ASSERT_TRUE(subscribe(client, "lazy/#", proto::qos::at_most_once, got).ok());
+  EXPECT_TRUE(actors_become(5)) << "the subscription starts the router";
+  caf::anon_send(client, stop_atom::value, true);
+  ASSERT_TRUE(events.wait([](const auto& v) { return has(v, lifecycle_event_type::stopped); }));
+  ASSERT_TRUE(broker.wait_for_packet<proto::disconnect>(0));
+  ASSERT_TRUE(results.wait_count(1));
+  EXPECT_TRUE(results.items()[0].second.ok()) << results.items()[0].second.message;  // the broker's PUBACK
+}
+
+TEST_F(scripted_broker_fixture, a_client_stopped_before_any_operation_sends_disconnect) {
+  scripted_broker broker;
+  auto& events = new_events();
+  auto client = connected(config_for(broker, "c-no-queue-stop"), events);
+  caf::anon_send(client, stop_atom::value, true);  // no queue: the client tells the session itself
+  ASSERT_TRUE(events.wait([](const auto& v) { return has(v, lifecycle_event_type::stopped); }));
+  ASSERT_TRUE(broker.wait_for_packet<proto::disconnect>(0));
+  auto close = first(events.items(), lifecycle_event_type::disconnection);
+  EXPECT_EQ(close.error, errc::user_requested_stop) << close.message;
+}
+
 TEST_F(scripted_broker_fixture, a_stop_while_waiting_for_a_connect_slot_ends_at_once) {
   scripted_broker broker;
   // The first client's CONNECT is never answered: it keeps the runtime's only connect slot.

@@ -35,6 +35,17 @@ bool eventually(F f) {
   return false;
 }
 
+/// The client reconnected after a stage failed: one disconnection with stage_failed naming the stage.
+void expect_reconnect_after_stage_failure(event_log& events, const std::string& what) {
+  ASSERT_TRUE(events.wait([](const auto& v) { return has(v, lifecycle_event_type::connection_success, 2); }));
+  auto all = events.items();
+  auto it = std::find_if(all.begin(), all.end(),
+                         [](const auto& e) { return e.type == lifecycle_event_type::disconnection; });
+  ASSERT_NE(it, all.end());
+  EXPECT_EQ(it->error, errc::stage_failed);
+  EXPECT_NE(it->message.find(what), std::string::npos) << it->message;
+}
+
 }  // namespace
 
 TEST_F(client_fixture, a_failed_router_is_restarted_with_its_routes_and_the_connection_stays) {
@@ -61,13 +72,7 @@ TEST_F(client_fixture, a_failed_session_fails_its_operations_reports_and_reconne
   auto client = connected(config_for(broker, "sup-session"), events);
   auto before = stages_of(*sys, client);
   caf::anon_send_exit(before.session, caf::exit_reason::kill);
-  ASSERT_TRUE(events.wait([](const auto& v) { return has(v, lifecycle_event_type::connection_success, 2); }));
-  auto all = events.items();
-  auto it = std::find_if(all.begin(), all.end(),
-                         [](const auto& e) { return e.type == lifecycle_event_type::disconnection; });
-  ASSERT_NE(it, all.end());
-  EXPECT_EQ(it->error, errc::stage_failed);
-  EXPECT_NE(it->message.find("session stage failed"), std::string::npos) << it->message;
+  expect_reconnect_after_stage_failure(events, "session stage failed");
   auto after = stages_of(*sys, client);
   EXPECT_NE(after.session, before.session);
   EXPECT_NE(after.queue, before.queue);
@@ -77,4 +82,24 @@ TEST_F(client_fixture, a_failed_session_fails_its_operations_reports_and_reconne
   ASSERT_TRUE(subscribe(client, "sup2/#", proto::qos::at_least_once, received).ok());
   ASSERT_TRUE(request(client, message("sup2/x", "again", proto::qos::at_least_once)).ok());
   ASSERT_TRUE(received.wait_count(1));
+}
+
+TEST_F(client_fixture, a_failed_queue_restarts_with_the_session_and_the_next_operation_starts_a_new_one) {
+  iotactor::testing::mosquitto_broker broker;
+  auto& events = new_events();
+  auto client = connected(config_for(broker, "sup-queue"), events);
+  ASSERT_TRUE(request(client, message("supq/0", "before", proto::qos::at_least_once)).ok());
+  auto before = stages_of(*sys, client);
+  caf::anon_send_exit(before.queue, caf::exit_reason::kill);
+  expect_reconnect_after_stage_failure(events, "offline queue stage failed");
+  EXPECT_EQ(stats(client).stage_restarts, 1U);
+  // The restarted session has no queue until an operation needs one; that one starts online.
+  auto& received = new_messages();
+  ASSERT_TRUE(subscribe(client, "supq/#", proto::qos::at_least_once, received).ok());
+  ASSERT_TRUE(request(client, message("supq/1", "after", proto::qos::at_least_once)).ok());
+  ASSERT_TRUE(received.wait_count(1));
+  EXPECT_EQ(received.items()[0].payload.as_string_view(), "after");
+  auto after = stages_of(*sys, client);
+  EXPECT_NE(after.queue, before.queue);
+  EXPECT_NE(after.session, before.session);
 }

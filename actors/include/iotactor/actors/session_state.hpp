@@ -100,7 +100,9 @@ struct session_effects {
   std::unique_ptr<connection_success> connected;  // a CONNACK accepted the connection
   std::unique_ptr<connection_close> close;        // the connection must end (already forgotten here)
 
+  /// Empties every list. A send buffer of at most this many packets is freed, a larger one kept.
   void clear();
+  static constexpr std::size_t small_send_batch = 4;
 };
 
 /// Counts and encoded sizes of the operations the server has not acknowledged yet (SDK v2 statistics).
