@@ -216,7 +216,8 @@ void stop(client_pointer self, bool send_disconnect) {
   auto& st = self->state;
   if (!st.running && st.current == phase::stopped) return;
   st.running = false;
-  ++st.retry_generation;  // cancels a pending retry
+  ++st.retry_generation;     // cancels a pending retry
+  st.publish_quota.reset();  // a queue started from now on starts offline, as the session is stopping
   // Through the queue: it hands the session what it can send now, fails the rest, then stops the session,
   // so a publish made before stop() goes out before the DISCONNECT.
   flush_submissions(self);
@@ -554,6 +555,8 @@ client_actor::behavior_type client_fn(client_pointer self, client_config config)
       [self](done_atom, result_batch& results) { on_results(self, results); },
       [self](online_atom, connection_success& success) {
         auto& st = self->state;
+        // Only the current session's: one replaced after a failed stage may still report a CONNACK it had.
+        if (self->current_sender() != st.session.address()) return;
         st.current = phase::connected;
         st.settings = success.settings;
         st.backoff->on_connection_success(clock_type::now());
@@ -566,7 +569,13 @@ client_actor::behavior_type client_fn(client_pointer self, client_config config)
         st.publish_quota = success.publish_quota;
         if (st.queue) self->send(st.queue, online_atom::value, success.publish_quota);
       },
-      [self](offline_atom, connection_close& close) { on_offline(self, close); },
+      [self](offline_atom, connection_close& close) {
+        // From the current session, or from the attempt's codec when it never came up. A session replaced
+        // after a failed stage may still report: on_stage_down has reported that connection's end already.
+        auto from = self->current_sender();
+        if (from != self->state.session.address() && from != self->state.attempt_codec) return;
+        on_offline(self, close);
+      },
       [self](flush_atom) {
         self->state.flush_scheduled = false;
         flush_submissions(self);

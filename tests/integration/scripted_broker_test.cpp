@@ -9,6 +9,7 @@
 #include <deque>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -576,14 +577,16 @@ TEST_F(scripted_broker_fixture, an_idle_client_starts_its_queue_and_router_only_
   // Polls the registry (no sleep): an actor that ran on the I/O thread counts until its turn has ended.
   auto actors_become = [&](std::size_t n) {
     auto until = std::chrono::steady_clock::now() + deadline;
-    while (std::chrono::steady_clock::now() < until)
+    while (std::chrono::steady_clock::now() < until) {
       if (sys->registry().running() == before + n) return true;
+      std::this_thread::yield();  // leave the cores to the workers and the I/O thread
+    }
     return false;
   };
   auto client = connected(config_for(broker, "c-lazy-queue"), events);
   EXPECT_TRUE(actors_become(3)) << "a connected idle client is its supervisor, session and codec; "
                                 << sys->registry().running() - before << " actors run";
-  EXPECT_EQ(stats(client).incomplete_operation_count, 0U);  // answered without a queue
+  EXPECT_EQ(stats(client).stage_restarts, 0U);  // statistics answer without a queue
   // The first operation starts the queue, which starts online with the connection's quota: it goes out now.
   auto& results = new_results();
   publish_async(client, message("lazy/1", "x", proto::qos::at_least_once), 1, results);
@@ -606,8 +609,8 @@ TEST_F(scripted_broker_fixture, a_client_stopped_before_any_operation_sends_disc
   caf::anon_send(client, stop_atom::value, true);  // no queue: the client tells the session itself
   ASSERT_TRUE(events.wait([](const auto& v) { return has(v, lifecycle_event_type::stopped); }));
   ASSERT_TRUE(broker.wait_for_packet<proto::disconnect>(0));
-  auto close = first(events.items(), lifecycle_event_type::disconnection);
-  EXPECT_EQ(close.error, errc::user_requested_stop) << close.message;
+  EXPECT_EQ(count(events.items(), lifecycle_event_type::disconnection), 1U);
+  EXPECT_EQ(count(events.items(), lifecycle_event_type::connection_failure), 0U);
 }
 
 TEST_F(scripted_broker_fixture, a_stop_while_waiting_for_a_connect_slot_ends_at_once) {
