@@ -641,3 +641,19 @@ TEST_F(session_fixture, a_timer_that_fires_before_any_deadline_does_nothing) {
   EXPECT_TRUE(s.connected());
   EXPECT_EQ(s.next_deadline(), t0 + 61s);
 }
+
+// An idle client of a fleet keeps no send buffer once its CONNECT is written; a burst keeps its buffer for
+// the next one instead of allocating it again.
+TEST(session_effects, clear_frees_a_small_send_buffer_and_keeps_a_large_one) {
+  session_effects fx;
+  fx.send.emplace_back(proto::connect{});
+  fx.clear();
+  EXPECT_TRUE(fx.send.empty());
+  EXPECT_EQ(fx.send.capacity(), 0U);
+  fx.send.reserve(session_effects::small_send_batch + 1);
+  for (std::size_t i = 0; i <= session_effects::small_send_batch; ++i) fx.send.emplace_back(proto::pingreq{});
+  const auto kept = fx.send.capacity();
+  fx.clear();
+  EXPECT_TRUE(fx.send.empty());
+  EXPECT_EQ(fx.send.capacity(), kept);
+}
