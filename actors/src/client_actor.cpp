@@ -457,6 +457,10 @@ client_actor::behavior_type client_fn(client_pointer self, client_config config)
         do_publish(self, id, std::move(p));
       },
       [self](post_atom, protocol::publish& p) { post(self, std::move(p)); },
+      [self](post_atom, protocol::publish& p, post_ticket& ticket) {
+        ticket.release();  // taken: the posting thread may post more
+        post(self, std::move(p));
+      },
       [self](post_atom, publish_batch& batch) {
         for (auto& p : batch) post(self, std::move(p));
       },

@@ -148,14 +148,6 @@ TEST_F(delivery_thread, with_delivery_on_the_io_thread_off_they_reach_it_on_a_wo
   for (const auto& t : threads) EXPECT_NE(t, io_id);
 }
 
-/// post_publish from a thread that has not posted for a while runs the publishing client on that thread:
-/// with the only scheduler worker blocked, the message still goes out (and, delivered on the subscriber's I/O
-/// thread, reaches its callback). A post in a burst waits for the worker, and arrives after it, in order.
-struct post_publish_thread : client_fixture {
-  post_publish_thread() : client_fixture(1) {}
-  mosquitto_broker broker;
-};
-
 namespace {
 
 using block_atom = caf::atom_constant<caf::atom("block")>;
@@ -174,17 +166,42 @@ caf::behavior blocker(caf::event_based_actor*, int) {
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<std::promise<void>>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_future<void>)
 
-TEST_F(post_publish_thread, a_quiet_post_runs_on_the_caller_while_the_workers_are_busy) {
-  auto& received = new_messages();
-  auto subscriber = connected(config_for(broker, "quiet-sub"), new_events());
-  ASSERT_TRUE(subscribe(subscriber, "quiet/#", proto::qos::at_most_once, received).ok());
-  auto publisher = connected(config_for(broker, "quiet-pub"), new_events());
-  auto started = std::make_shared<std::promise<void>>();
-  auto worker_blocked = started->get_future();
+/// One scheduler worker, which a test can block, and a publisher with a subscriber.
+struct post_publish_thread : client_fixture {
+  post_publish_thread() : client_fixture(1) {}
+  mosquitto_broker broker;
+  message_log& received = new_messages();
+  client_actor publisher;
+  caf::actor hold;
   std::promise<void> release;
-  auto hold = sys->spawn(blocker, 0);
-  caf::anon_send(hold, block_atom::value, started, release.get_future().share());
-  ASSERT_EQ(worker_blocked.wait_for(deadline), std::future_status::ready);
+
+  /// A subscriber to "<name>/#" and a publisher.
+  void connect_pair(const std::string& name) {
+    auto subscriber = connected(config_for(broker, name + "-sub"), new_events());
+    ASSERT_TRUE(subscribe(subscriber, name + "/#", proto::qos::at_most_once, received).ok());
+    publisher = connected(config_for(broker, name + "-pub"), new_events());
+  }
+
+  /// Blocks the only worker until release is fulfilled.
+  void block_the_worker() {
+    auto started = std::make_shared<std::promise<void>>();
+    auto worker_blocked = started->get_future();
+    hold = sys->spawn(blocker, 0);
+    caf::anon_send(hold, block_atom::value, started, release.get_future().share());
+    ASSERT_EQ(worker_blocked.wait_for(deadline), std::future_status::ready);
+  }
+
+  ~post_publish_thread() override {
+    if (hold) caf::anon_send_exit(hold, caf::exit_reason::user_shutdown);
+  }
+};
+
+/// post_publish from a thread that has not posted for a while runs the publishing client on that thread:
+/// with the only scheduler worker blocked, the message still goes out (and, delivered on the subscriber's I/O
+/// thread, reaches its callback). A post in a burst waits for the worker, and arrives after it, in order.
+TEST_F(post_publish_thread, a_quiet_post_runs_on_the_caller_while_the_workers_are_busy) {
+  connect_pair("quiet");
+  block_the_worker();
   // Quiet: this thread has not posted for far longer than post_inline_after.
   post_publish(publisher, message("quiet/n", "0", proto::qos::at_most_once));
   bool arrived = received.wait_count(1);
@@ -194,5 +211,55 @@ TEST_F(post_publish_thread, a_quiet_post_runs_on_the_caller_while_the_workers_ar
   ASSERT_TRUE(arrived) << "the quiet post waited for the blocked worker";
   ASSERT_TRUE(received.wait_count(2));
   EXPECT_EQ(payloads_of(received.items()), numbered(2));
-  caf::anon_send_exit(hold, caf::exit_reason::user_shutdown);
+}
+
+/// A thread that posts faster than its client takes the posts waits once it has its backlog limit out, until
+/// the client has taken half: with the only worker blocked, four posts stay in the client's mailbox, the
+/// fifth waits until the worker runs again, and every message arrives, in order.
+TEST_F(post_publish_thread, a_thread_with_its_backlog_limit_out_waits_for_the_client) {
+  connect_pair("backlog");
+  block_the_worker();
+  // Scheduled for the blocked worker: every post after it waits in the mailbox too, quiet or not.
+  caf::anon_send(publisher, post_atom::value, message("backlog/n", "0", proto::qos::at_most_once));
+  std::promise<std::size_t> before_fifth;
+  std::promise<std::size_t> after_fifth;
+  auto before = before_fifth.get_future();
+  auto after = after_fifth.get_future();
+  std::thread poster([&] {
+    set_post_backlog_limit(4);
+    for (int i = 1; i <= 4; ++i)
+      post_publish(publisher, message("backlog/n", std::to_string(i), proto::qos::at_most_once));
+    before_fifth.set_value(post_backlog());
+    post_publish(publisher, message("backlog/n", "5", proto::qos::at_most_once));
+    after_fifth.set_value(post_backlog());
+  });
+  ASSERT_EQ(before.wait_for(deadline), std::future_status::ready);
+  EXPECT_EQ(before.get(), 4u);
+  // A negative check: the fifth post must still be waiting while the worker is held.
+  EXPECT_EQ(after.wait_for(std::chrono::milliseconds(200)), std::future_status::timeout);
+  release.set_value();
+  ASSERT_EQ(after.wait_for(deadline), std::future_status::ready);
+  EXPECT_LE(after.get(), 3u) << "it went on before the client took half of the backlog";
+  poster.join();
+  ASSERT_TRUE(received.wait_count(6));
+  EXPECT_EQ(payloads_of(received.items()), numbered(6));
+}
+
+/// A post to a client that has ended is dropped with its mailbox: it counts in no backlog (a thread posting
+/// to a dead client would otherwise wait for ever once it reached its limit).
+TEST_F(post_publish_thread, a_post_to_an_ended_client_counts_in_no_backlog) {
+  publisher = connected(config_for(broker, "ended-pub"), new_events());
+  {
+    caf::scoped_actor self{*sys};
+    self->monitor(publisher);
+    caf::anon_send_exit(publisher, caf::exit_reason::user_shutdown);
+    bool down = false;
+    self->receive([&](const caf::down_msg&) { down = true; }, caf::after(deadline) >> [] {});
+    ASSERT_TRUE(down);
+  }
+  set_post_backlog_limit(2);
+  for (int i = 0; i < 5; ++i)  // would wait for ever at the third if the dropped posts still counted
+    post_publish(publisher, message("ended/n", std::to_string(i), proto::qos::at_most_once));
+  EXPECT_EQ(post_backlog(), 0u);
+  set_post_backlog_limit(default_post_backlog_limit);
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -62,12 +63,29 @@ void configure_scheduler(caf::actor_system_config& cfg, std::size_t threads = 2,
 inline constexpr std::chrono::microseconds post_inline_after{50};
 
 /// The same as `anon_send(client, post_atom::value, std::move(p))`, for threads outside the actor system
-/// (never from inside an actor: send from there). When this thread has not posted for post_inline_after and
-/// the client is idle, the client, the offline queue and the session run on this thread until the PUBLISH is
-/// handed to the I/O thread: a caller that publishes now and then does not wait for a worker to wake (about
-/// one context switch per message). A caller in a burst sends as usual, and the workers take what piles up in
-/// batches. An empty handle throws std::invalid_argument (the publish would be lost).
+/// (never from inside an actor or a callback the client runs: send from there). When this thread has not
+/// posted for post_inline_after and the client is idle, the client, the offline queue and the session run on
+/// this thread until the PUBLISH is handed to the I/O thread: a caller that publishes now and then does not
+/// wait for a worker to wake (about one context switch per message). A caller in a burst sends as usual, and
+/// the workers take what piles up in batches; once this thread has more publishes in the mailboxes of its
+/// clients than its backlog limit (set_post_backlog_limit), it waits until the clients have taken half of
+/// them. An empty handle throws std::invalid_argument (the publish would be lost).
 void post_publish(const client_actor& client, protocol::publish p);
+
+/// The backlog limit of a thread that has not set one: 8,192 publishes posted by this thread that their
+/// clients have not yet taken from their mailboxes (about 6 MB with 64-byte payloads). A caller that posts
+/// faster than the client takes them would otherwise queue without end: a million posts ahead of the
+/// pipeline are 700 MB of fresh pages, and zeroing them cost half of the egress benchmark's CPU
+/// (docs/performance.md).
+inline constexpr std::size_t default_post_backlog_limit = 8192;
+
+/// Sets the calling thread's backlog limit for post_publish(): 0 never waits (the backlog is unbounded).
+/// It bounds the clients' mailboxes only, not what a client holds in its offline queue while offline (its
+/// offline_queue_options bound that) nor what waits for a slow socket.
+void set_post_backlog_limit(std::size_t limit);
+
+/// Publishes that the calling thread posted and their clients have not yet taken from their mailboxes.
+std::size_t post_backlog();
 
 /// Spawns the client and its stages (session, offline queue, router). It connects after start_atom.
 /// An invalid configuration gives caf::sec::invalid_argument with the message of validate().

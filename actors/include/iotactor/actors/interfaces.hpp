@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <caf/all.hpp>
@@ -29,6 +30,29 @@ using buffer_batch = std::vector<protocol::shared_bytes>;
 using operation_batch = std::vector<operation>;
 using result_batch = std::vector<operation_result>;
 using publish_batch = std::vector<protocol::publish>;
+
+/// A publish that a thread posted with post_publish() and that the client has not yet taken from its
+/// mailbox: the posting thread waits while it has too many of them out (set_post_backlog_limit(),
+/// client.hpp). Counts until released or destroyed; a copy counts once more. Made by post_publish() only.
+class post_ticket {
+ public:
+  struct gauge;
+  post_ticket() noexcept = default;
+  /// Counts one more on `g` (g outlives every ticket: gauges are never freed).
+  explicit post_ticket(gauge& g) noexcept;
+  post_ticket(const post_ticket& other) noexcept;
+  post_ticket(post_ticket&& other) noexcept : g_(other.g_) { other.g_ = nullptr; }
+  post_ticket& operator=(post_ticket other) noexcept {
+    std::swap(g_, other.g_);
+    return *this;
+  }
+  ~post_ticket() { release(); }
+  /// The client has taken the publish: one less out, and the posting thread may go on.
+  void release() noexcept;
+
+ private:
+  gauge* g_ = nullptr;
+};
 
 // Atoms: at most 10 characters; the same text is the same atom, so ours carry an "io" prefix or an MQTT word.
 using up_atom = caf::atom_constant<caf::atom("io_up")>;
@@ -130,8 +154,9 @@ using client_actor = caf::typed_actor<
     caf::replies_to<publish_atom, protocol::publish>::with<operation_result>,
     // with this operation's own ack timeout (0 waits for ever)
     caf::replies_to<publish_atom, protocol::publish, caf::timespan>::with<operation_result>,
-    caf::reacts_to<post_atom, protocol::publish>,  // fire and forget: no result message
-    caf::reacts_to<post_atom, publish_batch>,      // the same for many, in order, in one message
+    caf::reacts_to<post_atom, protocol::publish>,               // fire and forget: no result message
+    caf::reacts_to<post_atom, protocol::publish, post_ticket>,  // the same from post_publish()
+    caf::reacts_to<post_atom, publish_batch>,                   // the same for many, in order, in one message
     caf::replies_to<subscribe_atom, protocol::subscribe, message_handler>::with<operation_result>,
     caf::replies_to<unsubscribe_atom, protocol::unsubscribe>::with<operation_result>,
     // the same three with a completion callback instead of a response message
@@ -168,6 +193,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotactor::operation_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotactor::operation_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotactor::result_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotactor::publish_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotactor::post_ticket)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotactor::protocol::publish)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotactor::protocol::subscribe)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotactor::protocol::unsubscribe)
