@@ -28,6 +28,21 @@ void pump(queue_pointer self, const session_actor& session) {
   }
 }
 
+/// Sends `ops` to the session in messages of at most admission_batch operations.
+void hand_on(queue_pointer self, const session_actor& session, operation_batch&& ops) {
+  if (ops.empty()) return;
+  std::size_t first = 0;
+  while (ops.size() - first > admission_batch) {
+    operation_batch part(
+        std::make_move_iterator(ops.begin() + static_cast<std::ptrdiff_t>(first)),
+        std::make_move_iterator(ops.begin() + static_cast<std::ptrdiff_t>(first + admission_batch)));
+    self->send(session, submit_atom::value, std::move(part));
+    first += admission_batch;
+  }
+  if (first != 0) ops.erase(ops.begin(), ops.begin() + static_cast<std::ptrdiff_t>(first));
+  self->send(session, submit_atom::value, std::move(ops));
+}
+
 offline_queue_actor::behavior_type queue_fn(queue_pointer self, offline_queue_options options,
                                             protocol::protocol_version version, session_actor session,
                                             client_actor client) {
@@ -36,23 +51,22 @@ offline_queue_actor::behavior_type queue_fn(queue_pointer self, offline_queue_op
       [self, session, client](submit_atom, operation_batch& ops) {
         auto& st = self->state;
         result_batch refused;
-        // Online with nothing queued, operations go straight on to the session in batches of their own.
-        operation_batch ready;
-        auto reserve = [&] {  // only when they can: with operations queued, these queue up behind them
-          if (st.online && st.queue->empty()) ready.reserve(std::min(ops.size(), admission_batch));
-        };
-        reserve();
-        for (auto& op : ops) {
-          auto r = st.online ? st.queue->submit_ready(std::move(op), st.quota, ready)
+        // Online with nothing queued, the operations that can go at once go straight on to the session in the
+        // vector they came in (no second one, and no move: a burst crosses in one buffer per batch); they are
+        // first in line, since everything after one that had to wait waits behind it.
+        std::size_t ready = 0;
+        for (std::size_t i = 0; i < ops.size(); ++i) {
+          auto& op = ops[i];
+          bool taken = false;
+          auto r = st.online ? st.queue->submit_ready(op, st.quota, taken)
                              : st.queue->submit(std::move(op), false);
           if (r) refused.push_back(std::move(*r));
-          if (ready.size() >= admission_batch) {
-            self->send(session, submit_atom::value, std::move(ready));
-            ready = operation_batch{};
-            reserve();
-          }
+          if (!taken) continue;
+          if (i != ready) ops[ready] = std::move(op);
+          ++ready;
         }
-        if (!ready.empty()) self->send(session, submit_atom::value, std::move(ready));
+        ops.erase(ops.begin() + static_cast<std::ptrdiff_t>(ready), ops.end());
+        hand_on(self, session, std::move(ops));
         if (!refused.empty()) self->send(client, done_atom::value, std::move(refused));
         pump(self, session);  // what had to wait in the queue, behind the above
       },

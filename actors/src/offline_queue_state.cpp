@@ -79,17 +79,25 @@ void offline_queue_state::fail(operation&& op, std::vector<operation_result>& fa
 
 std::optional<operation_result> offline_queue_state::submit(operation&& op, bool connected) {
   std::uint32_t no_quota = 0;
-  return admit(std::move(op), connected, no_quota, nullptr);
+  return admit(op, connected, no_quota, nullptr);
 }
 
 std::optional<operation_result> offline_queue_state::submit_ready(operation&& op, std::uint32_t& quota,
                                                                   std::vector<operation>& ready) {
-  return admit(std::move(op), true, quota, &ready);
+  bool taken = false;
+  auto refused = admit(op, true, quota, &taken);
+  if (taken) ready.push_back(std::move(op));
+  return refused;
 }
 
-std::optional<operation_result> offline_queue_state::admit(operation&& op, bool connected,
-                                                           std::uint32_t& quota,
-                                                           std::vector<operation>* ready) {
+std::optional<operation_result> offline_queue_state::submit_ready(operation& op, std::uint32_t& quota,
+                                                                  bool& ready) {
+  ready = false;
+  return admit(op, true, quota, &ready);
+}
+
+std::optional<operation_result> offline_queue_state::admit(operation& op, bool connected,
+                                                           std::uint32_t& quota, bool* ready) {
   auto refuse = [&op](errc e, std::string message) {
     operation_result r;
     r.id = id_of(op);
@@ -118,7 +126,7 @@ std::optional<operation_result> offline_queue_state::admit(operation&& op, bool 
     bool quota_bound = uses_publish_quota(op);
     if (!quota_bound || quota > 0) {
       if (quota_bound) --quota;
-      ready->push_back(std::move(op));
+      *ready = true;
       return std::nullopt;
     }
   }

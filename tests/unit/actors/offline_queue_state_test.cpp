@@ -319,3 +319,38 @@ TEST(offline_queue, submit_ready_refuses_as_submit_does) {
   EXPECT_TRUE(ready.empty());
   EXPECT_TRUE(q.empty());
 }
+
+/// The in-place form the queue actor uses to hand a batch on in the vector it came in: a ready operation is
+/// left where it is (with its encoded size recorded), a waiting one is moved into the queue, a refused one is
+/// left for its result.
+TEST(offline_queue, submit_ready_in_place_leaves_what_goes_on_and_takes_what_waits) {
+  offline_queue_state q({}, proto::protocol_version::v5);
+  std::uint32_t quota = 0;
+  bool ready = false;
+  auto now = publish(1, proto::qos::at_most_once);
+  ASSERT_FALSE(q.submit_ready(now, quota, ready));
+  EXPECT_TRUE(ready);
+  EXPECT_EQ(std::get<publish_operation>(now).id, 1U);
+  EXPECT_EQ(std::get<publish_operation>(now).packet.topic,
+            std::get<publish_operation>(publish(1, proto::qos::at_most_once)).packet.topic);
+  EXPECT_NE(std::get<publish_operation>(now).encoded_size, 0U);
+  EXPECT_TRUE(q.empty());
+  auto waits = publish(2, proto::qos::at_least_once);  // no quota: it waits, and what follows it too
+  ASSERT_FALSE(q.submit_ready(waits, quota, ready));
+  EXPECT_FALSE(ready);
+  auto behind = publish(3, proto::qos::at_most_once);
+  ASSERT_FALSE(q.submit_ready(behind, quota, ready));
+  EXPECT_FALSE(ready);
+  EXPECT_EQ(q.size(), 2U);
+  auto bad = publish(4, proto::qos::at_most_once);
+  std::get<publish_operation>(bad).packet.topic = "a/+";
+  auto r = q.submit_ready(bad, quota, ready);
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(ready);
+  EXPECT_EQ(r->id, 4U);
+  EXPECT_EQ(std::get<publish_operation>(bad).packet.topic, "a/+");
+  quota = 1;
+  std::vector<operation> later;
+  q.take(quota, 256, later);
+  EXPECT_EQ(ids(later), (std::vector<operation_id>{2, 3}));
+}

@@ -43,6 +43,10 @@ class offline_queue_state {
   std::optional<operation_result> submit_ready(operation&& op, std::uint32_t& quota,
                                                std::vector<operation>& ready);
 
+  /// The same for an operation the caller hands on itself: when it could be taken at once, `ready` is set
+  /// and `op` is left where it is; when it waits at the tail, it is moved from; when refused, it is kept.
+  std::optional<operation_result> submit_ready(operation& op, std::uint32_t& quota, bool& ready);
+
   /// Operations the session did not admit (no quota yet): back to the head, in their order.
   void requeue(std::vector<operation>&& ops);
 
@@ -74,8 +78,9 @@ class offline_queue_state {
   };
   protocol::result<std::size_t> encoded_size(operation& op) const;
   std::size_t size_of(operation& op) const;
-  std::optional<operation_result> admit(operation&& op, bool connected, std::uint32_t& quota,
-                                        std::vector<operation>* ready);
+  /// Checks `op` and queues it (moving from it), or, with `ready` and when it could be taken at once, sets
+  /// *ready and leaves it; a refused one is left too.
+  std::optional<operation_result> admit(operation& op, bool connected, std::uint32_t& quota, bool* ready);
   void fail(operation&& op, std::vector<operation_result>& failed) const;
 
   offline_queue_options options_;
