@@ -3,10 +3,12 @@
 
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <optional>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <boost/asio/connect.hpp>
@@ -160,14 +162,29 @@ class asio_transport final : public transport, public std::enable_shared_from_th
     });
   }
 
+  /// From any thread. On a plain TCP connection that is up, with nothing queued before them, the bytes go
+  /// straight to the socket from the calling thread, as far as it takes them without waiting: no wake of
+  /// the I/O thread, no hop (a PUBLISH from a quiet post_publish leaves on the caller's thread). The rest,
+  /// and everything while the strand writes (TLS, before the connection is up, after the socket was
+  /// full), queues for the strand, behind what it has.
   void write(buffer_batch buffers) override {
-    asio::post(strand_, [self = shared_from_this(), buffers = std::move(buffers)]() mutable {
-      for (auto& b : buffers) self->pending_.push_back(std::move(b));
+    std::unique_lock<std::mutex> lock(write_mutex_);
+    if (!strand_writes_ && direct_fd_ >= 0 && send_now(buffers)) return;
+    for (auto& b : buffers) queued_.push_back(std::move(b));
+    if (strand_writes_) return;  // the strand takes them with what it has
+    strand_writes_ = true;
+    lock.unlock();
+    asio::post(strand_, [self = shared_from_this()] {
+      self->take_queued();
       self->flush();
     });
   }
 
   void shutdown() override {
+    {
+      std::lock_guard<std::mutex> lock(write_mutex_);
+      direct_fd_ = -1;  // a write after this one goes behind it, through the strand
+    }
     asio::post(strand_, [self = shared_from_this()] {
       self->shutdown_requested_ = true;
       if (self->writing_) return;
@@ -404,6 +421,10 @@ class asio_transport final : public transport, public std::enable_shared_from_th
 
   void on_up() {
     up_ = true;
+    if (!ssl_) {
+      std::lock_guard<std::mutex> lock(write_mutex_);
+      direct_fd_ = socket_.native_handle();
+    }
     timer_.cancel();
     report(owner_, up_atom::value);
     flush();
@@ -528,6 +549,39 @@ class asio_transport final : public transport, public std::enable_shared_from_th
 
   // --- write -----------------------------------------------------------------------------------------------
 
+  /// With write_mutex_, on a plain TCP socket that is up: sends what the socket takes now, and drops it
+  /// from `buffers`; true when all of it went. A full socket or an error leaves the rest to the strand (its
+  /// write reports the error).
+  bool send_now(buffer_batch& buffers) {
+    constexpr std::size_t max_iov = 64;
+    std::size_t count = std::min(buffers.size(), max_iov);
+    iovec iov[max_iov];
+    for (std::size_t i = 0; i < count; ++i)
+      iov[i] = {const_cast<std::uint8_t*>(buffers[i].data()), buffers[i].size()};
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = count;
+    auto n = ::sendmsg(direct_fd_, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    auto sent = static_cast<std::size_t>(n);
+    std::size_t done = 0;
+    while (done < count && sent >= buffers[done].size()) sent -= buffers[done++].size();
+    if (done < count && sent > 0)  // the socket took part of this one: the rest is copied for the strand
+      buffers[done] =
+          protocol::shared_bytes::copy_of(buffers[done].data() + sent, buffers[done].size() - sent);
+    buffers.erase(buffers.begin(), buffers.begin() + static_cast<std::ptrdiff_t>(done));
+    return buffers.empty();
+  }
+
+  /// On the strand: takes what write() queued; with nothing to write and no write in flight, hands writing
+  /// back to write().
+  void take_queued() {
+    std::lock_guard<std::mutex> lock(write_mutex_);
+    for (auto& b : queued_) pending_.push_back(std::move(b));
+    queued_.clear();
+    if (pending_.empty() && !writing_) strand_writes_ = false;
+  }
+
   void flush() {
     if (!up_ || writing_ || pending_.empty() || closed_) return;
     writing_ = true;
@@ -606,6 +660,7 @@ class asio_transport final : public transport, public std::enable_shared_from_th
     if (ec)
       return report_down(errc::io_error,
                          "writing to " + endpoint_name(*options_) + " failed: " + ec.message());
+    take_queued();
     if (!pending_.empty()) return flush();
     if (shutdown_requested_) close_socket();
   }
@@ -622,6 +677,10 @@ class asio_transport final : public transport, public std::enable_shared_from_th
     release_connect_slot();
     if (closed_) return;
     closed_ = true;
+    {
+      std::lock_guard<std::mutex> lock(write_mutex_);  // no write() is sending to the descriptor now
+      direct_fd_ = -1;
+    }
     timer_.cancel();
     if (ssl_ && up_) SSL_shutdown(ssl_.get());  // close_notify, best effort: the socket closes next
     error_code ignored;
@@ -670,6 +729,12 @@ class asio_transport final : public transport, public std::enable_shared_from_th
   std::vector<std::uint8_t> tls_out_;
   std::size_t tls_written_ = 0;
   bool write_waits_for_read_ = false;
+  // write() meets the strand here. While the strand owns writing (bytes queued for it, in flight, or waiting
+  // for the connection), new bytes queue behind; otherwise they may go straight to direct_fd_.
+  std::mutex write_mutex_;
+  buffer_batch queued_;         // with write_mutex_: for the strand to take
+  bool strand_writes_ = false;  // with write_mutex_
+  int direct_fd_ = -1;          // with write_mutex_: a plain TCP socket that is up and not shut down
   buffer_batch pending_;
   buffer_batch in_flight_;
   std::vector<asio::const_buffer> gather_;
