@@ -43,7 +43,19 @@ void inline_unit::exec_later(caf::resumable* job) {
   jobs_.push_back(job);
 }
 
+namespace {
+thread_local int runs_here = 0;  // nested run()s on this thread
+}  // namespace
+
+bool inline_unit::running_here() noexcept {
+  return runs_here > 0;
+}
+
 void inline_unit::run() {
+  struct depth {
+    depth() { ++runs_here; }
+    ~depth() { --runs_here; }
+  } in_run;
   while (next_ < jobs_.size()) {
     if (resumed_ >= max_jobs_) {
       hand_off_rest();

@@ -131,8 +131,67 @@ std::optional<operation_result> offline_queue_state::admit(operation& op, bool c
     }
   }
   bytes_ += size;
-  entries_.push_back(entry{std::move(op), size});
+  push_back(entry{std::move(op), size});
   return std::nullopt;
+}
+
+void offline_queue_state::push_back(entry&& e) {
+  if (segments_.empty() || segments_.back().size() >= segment_capacity) {
+    // Segments before the first in use are gone: drop their slots once they are half of the list.
+    if (first_ >= 16 && first_ * 2 >= segments_.size()) {
+      segments_.erase(segments_.begin(), segments_.begin() + static_cast<std::ptrdiff_t>(first_));
+      first_ = 0;
+    }
+    // The first segment grows as it fills (a queue of a few holds a few); later ones are made whole.
+    auto& segment = segments_.emplace_back();
+    if (segments_.size() - first_ > 1) segment.reserve(segment_capacity);
+  }
+  segments_.back().push_back(std::move(e));
+  ++size_;
+}
+
+void offline_queue_state::push_front(std::vector<entry>&& front) {
+  if (front.empty()) return;
+  size_ += front.size();
+  if (!segments_.empty() && head_ >= front.size()) {  // into the slots taken from the head: no shifting
+    head_ -= front.size();
+    std::move(front.begin(), front.end(), segments_[first_].begin() + static_cast<std::ptrdiff_t>(head_));
+    return;
+  }
+  if (!segments_.empty() && head_ > 0) {  // the taken slots of the first segment are dropped first
+    auto& first = segments_[first_];
+    first.erase(first.begin(), first.begin() + static_cast<std::ptrdiff_t>(head_));
+    head_ = 0;
+  }
+  if (first_ > 0) {
+    segments_[--first_] = std::move(front);
+  } else {
+    segments_.insert(segments_.begin(), std::move(front));
+  }
+}
+
+void offline_queue_state::pop_head() {
+  --size_;
+  if (++head_ < segments_[first_].size()) return;
+  if (size_ == 0) return reset();
+  segments_[first_] = std::vector<entry>{};  // its memory goes back for the next segment at the tail
+  ++first_;
+  head_ = 0;
+}
+
+template <class F>
+void offline_queue_state::for_each(F&& f) {
+  for (std::size_t s = first_; s < segments_.size(); ++s) {
+    auto& segment = segments_[s];
+    for (std::size_t i = s == first_ ? head_ : 0; i < segment.size(); ++i) f(segment[i]);
+  }
+}
+
+void offline_queue_state::reset() {
+  segments_ = std::vector<std::vector<entry>>{};
+  first_ = 0;
+  head_ = 0;
+  size_ = 0;
 }
 
 void offline_queue_state::requeue(std::vector<operation>&& ops) {
@@ -144,29 +203,7 @@ void offline_queue_state::requeue(std::vector<operation>&& ops) {
     bytes_ += size;
     front.push_back(entry{std::move(op), size});
   }
-  if (head_ >= front.size()) {  // into the slots taken from the head: no shifting
-    head_ -= front.size();
-    std::move(front.begin(), front.end(), entries_.begin() + static_cast<std::ptrdiff_t>(head_));
-    return;
-  }
-  entries_.insert(entries_.begin() + static_cast<std::ptrdiff_t>(head_),
-                  std::make_move_iterator(front.begin()), std::make_move_iterator(front.end()));
-}
-
-void offline_queue_state::compact() {
-  constexpr std::size_t keep_capacity = 1024;  // entries (about 270 KB); beyond that an empty queue lets go
-  if (head_ == entries_.size()) {
-    if (entries_.capacity() > keep_capacity)
-      entries_ = std::vector<entry>{};
-    else
-      entries_.clear();
-    head_ = 0;
-    return;
-  }
-  if (head_ >= 64 && head_ * 2 >= entries_.size()) {
-    entries_.erase(entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(head_));
-    head_ = 0;
-  }
+  push_front(std::move(front));
 }
 
 void offline_queue_state::take_back(std::vector<operation>&& ops, std::vector<operation_result>& failed) {
@@ -182,46 +219,43 @@ void offline_queue_state::take_back(std::vector<operation>&& ops, std::vector<op
 
 void offline_queue_state::on_disconnect(std::vector<operation_result>& failed) {
   std::vector<entry> kept;
-  for (auto it = entries_.begin() + static_cast<std::ptrdiff_t>(head_); it != entries_.end(); ++it) {
-    if (keeps(it->op)) {
-      kept.push_back(std::move(*it));
+  for_each([&](entry& e) {
+    if (keeps(e.op)) {
+      kept.push_back(std::move(e));
     } else {
-      bytes_ -= it->size;
-      fail(std::move(it->op), failed);
+      bytes_ -= e.size;
+      fail(std::move(e.op), failed);
     }
-  }
-  entries_ = std::move(kept);
-  head_ = 0;
+  });
+  reset();
+  for (auto& e : kept) push_back(std::move(e));
 }
 
 void offline_queue_state::take(std::uint32_t& quota, std::size_t max_count, std::vector<operation>& out) {
   // Reserved up front: growing the batch one by one moved every 300-byte operation about twice more.
   out.reserve(out.size() + std::min(max_count, size()));
   while (!empty() && max_count > 0) {
-    auto& head = entries_[head_];
-    if (uses_publish_quota(head.op)) {
+    auto& e = head();
+    if (uses_publish_quota(e.op)) {
       if (quota == 0) break;
       --quota;
     }
-    bytes_ -= head.size;
-    out.push_back(std::move(head.op));
-    ++head_;
+    bytes_ -= e.size;
+    out.push_back(std::move(e.op));
+    pop_head();
     --max_count;
   }
-  compact();
 }
 
 void offline_queue_state::clear(std::vector<operation_result>& failed) {
-  for (auto it = entries_.begin() + static_cast<std::ptrdiff_t>(head_); it != entries_.end(); ++it) {
-    auto& e = *it;
+  for_each([&](entry& e) {
     operation_result r;
     r.id = id_of(e.op);
     r.error = errc::user_requested_stop;
     r.message = "the client was stopped";
     failed.push_back(std::move(r));
-  }
-  entries_ = std::vector<entry>{};
-  head_ = 0;
+  });
+  reset();
   bytes_ = 0;
 }
 

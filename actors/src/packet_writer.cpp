@@ -24,6 +24,7 @@ std::optional<std::string> packet_writer::write(const packet_batch& packets) {
       return "cannot encode " + protocol::describe(p) + ": " + protocol::to_string(*err);
   }
   if (!packets.empty()) bytes_per_packet_ = out.size() / packets.size() + 1;
+  if (out.empty()) return std::nullopt;
   transport_->write(buffer_batch{protocol::shared_bytes(std::move(out))});
   return std::nullopt;
 }

@@ -104,16 +104,20 @@ std::size_t post_backlog() {
 }
 
 void post_publish(const client_actor& client, protocol::publish p) {
-  using clock = std::chrono::steady_clock;
-  thread_local clock::time_point last_post{};
-  auto now = clock::now();
-  const bool quiet = now - last_post > post_inline_after;
-  last_post = now;
   // anon_send drops a message to an empty handle without a word; a publish must not vanish so.
   if (!client) throw std::invalid_argument("post_publish: the client handle is empty");
   auto& g = this_thread.get();
   const auto limit = this_thread.limit;
-  if (limit != 0 && g.out.load(std::memory_order_relaxed) >= limit) wait_until_at_most(g, limit / 2);
+  // Never while this thread runs actors itself (a callback of a client run inline here): the client that
+  // would take the posts may be waiting behind it.
+  const bool wait =
+      limit != 0 && g.out.load(std::memory_order_relaxed) >= limit && !inline_unit::running_here();
+  if (wait) wait_until_at_most(g, limit / 2);
+  using clock = std::chrono::steady_clock;
+  thread_local clock::time_point last_post{};
+  auto now = clock::now();
+  const bool quiet = !wait && now - last_post > post_inline_after;  // a post that waited is in a burst
+  last_post = now;
   auto* dest = caf::actor_cast<caf::abstract_actor*>(client);
   // One allocation, the values inside the mailbox element, as anon_send makes it (a caf::message would be a
   // second one).

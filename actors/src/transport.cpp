@@ -168,6 +168,7 @@ class asio_transport final : public transport, public std::enable_shared_from_th
   /// and everything while the strand writes (TLS, before the connection is up, after the socket was
   /// full), queues for the strand, behind what it has.
   void write(buffer_batch buffers) override {
+    if (buffers.empty()) return;
     std::unique_lock<std::mutex> lock(write_mutex_);
     if (!strand_writes_ && direct_fd_ >= 0 && send_now(buffers)) return;
     for (auto& b : buffers) queued_.push_back(std::move(b));
@@ -181,12 +182,13 @@ class asio_transport final : public transport, public std::enable_shared_from_th
   }
 
   void shutdown() override {
-    {
-      std::lock_guard<std::mutex> lock(write_mutex_);
-      direct_fd_ = -1;  // a write after this one goes behind it, through the strand
-    }
+    end_direct_writes();  // a write after this one goes behind it, through the strand
     asio::post(strand_, [self = shared_from_this()] {
       self->shutdown_requested_ = true;
+      // What write() queued and the strand has not taken yet (its task may come after this one) goes out
+      // first.
+      self->take_queued();
+      self->flush();
       if (self->writing_) return;
       // Still waiting for a connect slot: nothing else would report the end before the slot comes, which
       // can be as long as another connection's CONNACK timeout, and a stop() would wait that long.
@@ -198,6 +200,7 @@ class asio_transport final : public transport, public std::enable_shared_from_th
   }
 
   void abort() override {
+    end_direct_writes();  // closes now: nothing more goes straight to the socket meanwhile
     asio::post(strand_, [self = shared_from_this()] {
       self->owner_ = nullptr;  // no more reports
       self->on_data_ = nullptr;
@@ -206,6 +209,12 @@ class asio_transport final : public transport, public std::enable_shared_from_th
   }
 
  private:
+  void end_direct_writes() {
+    std::lock_guard<std::mutex> lock(write_mutex_);
+    direct_ended_ = true;
+    direct_fd_ = -1;
+  }
+
   // --- connect ---------------------------------------------------------------------------------------------
 
   /// Runs on the strand (a free slot) or on the runtime's connector thread (a slot handed on by another
@@ -423,7 +432,7 @@ class asio_transport final : public transport, public std::enable_shared_from_th
     up_ = true;
     if (!ssl_) {
       std::lock_guard<std::mutex> lock(write_mutex_);
-      direct_fd_ = socket_.native_handle();
+      if (!direct_ended_) direct_fd_ = socket_.native_handle();
     }
     timer_.cancel();
     report(owner_, up_atom::value);
@@ -735,6 +744,7 @@ class asio_transport final : public transport, public std::enable_shared_from_th
   buffer_batch queued_;         // with write_mutex_: for the strand to take
   bool strand_writes_ = false;  // with write_mutex_
   int direct_fd_ = -1;          // with write_mutex_: a plain TCP socket that is up and not shut down
+  bool direct_ended_ = false;   // with write_mutex_: shut down or aborted, never again straight
   buffer_batch pending_;
   buffer_batch in_flight_;
   std::vector<asio::const_buffer> gather_;

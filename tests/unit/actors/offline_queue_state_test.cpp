@@ -354,3 +354,62 @@ TEST(offline_queue, submit_ready_in_place_leaves_what_goes_on_and_takes_what_wai
   q.take(quota, 256, later);
   EXPECT_EQ(ids(later), (std::vector<operation_id>{2, 3}));
 }
+
+/// A queue far longer than one storage segment keeps its order through takes, a requeue at the head (into
+/// taken slots, and larger than them), a disconnect that fails some of it, and its byte count; emptied, it
+/// starts over.
+TEST(offline_queue, a_long_queue_keeps_order_and_bytes_across_takes_requeues_and_a_disconnect) {
+  offline_queue_state q({offline_queue_behavior::fail_qos0_publish_on_disconnect, 0, 0},
+                        proto::protocol_version::v5);
+  constexpr operation_id n = 1000;
+  for (operation_id id = 1; id <= n; ++id)  // every fifth a QoS 0 publish, the rest QoS 1
+    ASSERT_FALSE(
+        q.submit(publish(id, id % 5 == 0 ? proto::qos::at_most_once : proto::qos::at_least_once), true));
+  auto size_of = [](proto::qos qos) {
+    offline_queue_state one({}, proto::protocol_version::v5);
+    EXPECT_FALSE(one.submit(publish(1, qos), true));
+    return one.bytes();
+  };
+  const auto qos0 = size_of(proto::qos::at_most_once);
+  const auto qos1 = size_of(proto::qos::at_least_once);
+  auto bytes_of = [&](operation_id from, operation_id to) {  // of ids [from, to]
+    std::size_t sum = 0;
+    for (auto id = from; id <= to; ++id) sum += id % 5 == 0 ? qos0 : qos1;
+    return sum;
+  };
+  ASSERT_EQ(q.bytes(), bytes_of(1, n));
+  std::uint32_t quota = 1000;
+  std::vector<operation> taken;
+  q.take(quota, 300, taken);  // ids 1-300, across segments
+  ASSERT_EQ(taken.size(), 300U);
+  EXPECT_EQ(q.size(), 700U);
+  EXPECT_EQ(q.bytes(), bytes_of(301, n));
+  // Back to the head: the last 20 (into the taken slots), then 200 more than the slots of a segment.
+  std::vector<operation> back(std::make_move_iterator(taken.end() - 20),
+                              std::make_move_iterator(taken.end()));
+  taken.erase(taken.end() - 20, taken.end());
+  q.requeue(std::move(back));
+  std::vector<operation> more(std::make_move_iterator(taken.end() - 200),
+                              std::make_move_iterator(taken.end()));
+  q.requeue(std::move(more));
+  EXPECT_EQ(q.size(), 920U);
+  EXPECT_EQ(q.bytes(), bytes_of(81, n));
+  std::vector<operation_result> failed;
+  q.on_disconnect(failed);  // fails the QoS 0 publishes among ids 81-1000, in order
+  std::vector<operation_id> failed_ids;
+  for (const auto& r : failed) failed_ids.push_back(r.id);
+  std::vector<operation_id> expected_failed;
+  std::vector<operation_id> expected_kept;
+  for (operation_id id = 81; id <= n; ++id) (id % 5 == 0 ? expected_failed : expected_kept).push_back(id);
+  EXPECT_EQ(failed_ids, expected_failed);
+  std::vector<operation> rest;
+  quota = 1000;
+  q.take(quota, 2000, rest);
+  EXPECT_EQ(ids(rest), expected_kept);
+  EXPECT_TRUE(q.empty());
+  EXPECT_EQ(q.bytes(), 0U);
+  ASSERT_FALSE(q.submit(publish(5000, proto::qos::at_least_once), true));  // empty, it starts over
+  std::vector<operation> last;
+  q.take(quota, 10, last);
+  EXPECT_EQ(ids(last), (std::vector<operation_id>{5000}));
+}

@@ -80,6 +80,8 @@ void post_publish(const client_actor& client, protocol::publish p);
 inline constexpr std::size_t default_post_backlog_limit = 8192;
 
 /// Sets the calling thread's backlog limit for post_publish(): 0 never waits (the backlog is unbounded).
+/// A thread never waits while it runs actors itself (inline_unit::running_here()). A waiting thread waits
+/// for the client: do not hold a lock that a lifecycle or completion callback of that client takes.
 /// It bounds the clients' mailboxes only, not what a client holds in its offline queue while offline (its
 /// offline_queue_options bound that) nor what waits for a slow socket.
 void set_post_backlog_limit(std::size_t limit);

@@ -44,6 +44,9 @@ class inline_unit final : public caf::execution_unit {
   /// Resumes the ready jobs in the order they became ready, until none is left or the budget is spent.
   void run();
 
+  /// Whether the calling thread is inside a run() (it runs actors, so it must not wait for one).
+  static bool running_here() noexcept;
+
   /// Jobs waiting to run (diagnostics and tests).
   std::size_t pending() const noexcept { return jobs_.size() - next_; }
 

@@ -63,9 +63,9 @@ class offline_queue_state {
   /// The client stopped: everything fails with user_requested_stop.
   void clear(std::vector<operation_result>& failed);
 
-  std::size_t size() const noexcept { return entries_.size() - head_; }
+  std::size_t size() const noexcept { return size_; }
   std::size_t bytes() const noexcept { return bytes_; }
-  bool empty() const noexcept { return head_ == entries_.size(); }
+  bool empty() const noexcept { return size_ == 0; }
   const offline_queue_options& options() const noexcept { return options_; }
 
   /// Whether the behaviour keeps this operation across a disconnect.
@@ -85,13 +85,25 @@ class offline_queue_state {
 
   offline_queue_options options_;
   protocol::protocol_version version_;
-  /// Called after taking from the head: compacts, and gives a large buffer back once it is empty.
-  void compact();
+  /// Entries at the tail, at the head, one off the head; everything, in order.
+  void push_back(entry&& e);
+  void push_front(std::vector<entry>&& front);
+  entry& head() { return segments_[first_][head_]; }
+  void pop_head();
+  template <class F>
+  void for_each(F&& f);
+  void reset();
 
-  // The queue is entries_[head_, end): a vector, not a deque, so an idle client holds no allocation and an
-  // operation costs no node of its own (an entry is about 270 bytes: a deque would allocate one per entry).
-  std::vector<entry> entries_;
+  // The queue is a run of segments of at most segment_capacity entries: the first in use is
+  // segments_[first_], from its entry head_. Not one vector: growing that to a burst of 200,000 QoS 1
+  // publishes waiting for quota copied each entry about twice more and touched 138 MB of fresh pages for
+  // 69 MB of entries (a third of P4's page faults); segments of 44 KB are reused from the heap as the head
+  // frees them. Not a deque, whose empty form allocates: an idle client holds nothing.
+  static constexpr std::size_t segment_capacity = 128;
+  std::vector<std::vector<entry>> segments_;
+  std::size_t first_ = 0;
   std::size_t head_ = 0;
+  std::size_t size_ = 0;
   std::size_t bytes_ = 0;
 };
 
