@@ -1,6 +1,7 @@
 // client actor: the supervisor. Keeps the desired state apart from the current one, spawns one codec and
 // connection per attempt, reconnects with backoff, emits the lifecycle events, completes user operations.
 #include <map>
+#include <memory>
 
 #include "iotactor/actors/client.hpp"
 #include "iotactor/actors/stages.hpp"
@@ -16,8 +17,10 @@ struct pending_operation {
   caf::typed_response_promise<operation_result> promise;
   bool has_promise = false;
   completion_callback callback;
-  std::optional<protocol::subscribe> subscribe;      // to drop its route if it fails
-  std::optional<protocol::unsubscribe> unsubscribe;  // to drop the routes once it succeeds
+  // Out of line: every pending publish (a QoS 1 burst waiting for quota holds thousands) would carry 136
+  // bytes for them.
+  std::unique_ptr<protocol::subscribe> subscribe;      // to drop its route if it fails
+  std::unique_ptr<protocol::unsubscribe> unsubscribe;  // to drop the routes once it succeeds
 };
 
 struct client_state {
@@ -277,7 +280,7 @@ void do_subscribe(client_pointer self, operation_id id, protocol::subscribe&& su
         st.next_subscription_identifier % protocol::max_variable_byte_integer + 1;
   }
   ensure_router(self);  // before the route is kept: a router spawned now is given every kept route
-  st.pending[id].subscribe = sub;
+  st.pending[id].subscribe = std::make_unique<protocol::subscribe>(sub);
   st.routes[id] = {sub, handler, internal_identifier};
   self->send(st.router, route_atom::value, id, sub, std::move(handler), internal_identifier);
   auto& op = begin_submit<subscribe_operation>(self);
@@ -287,7 +290,7 @@ void do_subscribe(client_pointer self, operation_id id, protocol::subscribe&& su
 }
 
 void do_unsubscribe(client_pointer self, operation_id id, protocol::unsubscribe&& unsub) {
-  self->state.pending[id].unsubscribe = unsub;
+  self->state.pending[id].unsubscribe = std::make_unique<protocol::unsubscribe>(unsub);
   auto& op = begin_submit<unsubscribe_operation>(self);
   op.id = id;
   op.packet = std::move(unsub);

@@ -66,6 +66,11 @@ caf::behavior spawner(caf::event_based_actor* self, record* r) {
   return {[self, r](int value) { self->send(self->spawn(sink, r), value); }};
 }
 
+/// Records whether the thread it runs on is inside an inline_unit's run().
+caf::behavior probe(caf::event_based_actor*, std::vector<bool>* seen) {
+  return {[seen](int) { seen->push_back(iotactor::inline_unit::running_here()); }};
+}
+
 struct inline_unit_test : ::testing::Test {
   caf::actor_system_config cfg;
   record first;  // outlive the system, whose destructor waits for the actors that write into them
@@ -216,3 +221,19 @@ TEST(post_publish, an_empty_client_handle_is_refused_not_dropped) {
 }
 
 }  // namespace
+
+/// post_publish must not wait inside a run (the client it waits for may be behind it): running_here() says
+/// whether the thread is in one, and only while it is.
+TEST_F(inline_unit_test, running_here_holds_inside_a_run_only) {
+  std::vector<bool> seen;  // written on this thread only: the probe runs inline
+  auto p = sys.spawn<caf::lazy_init>(probe, &seen);
+  EXPECT_FALSE(iotactor::inline_unit::running_here());
+  {
+    iotactor::inline_unit unit(sys);
+    enqueue(p, 1, unit);
+    unit.run();
+  }
+  EXPECT_EQ(seen, std::vector<bool>{true});
+  EXPECT_FALSE(iotactor::inline_unit::running_here());
+  caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
+}
