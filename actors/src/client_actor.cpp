@@ -117,7 +117,7 @@ T& begin_submit(client_pointer self) {
     self->send(self, flush_atom::value);
   }
   // Reserved when a burst goes on (no regrowing from 1), not after a flush: an idle client holds nothing.
-  if (st.to_submit.empty() && st.last_submission > 1) st.to_submit.reserve(st.last_submission);
+  if (st.to_submit.capacity() == 0 && st.last_submission > 1) st.to_submit = take_batch(st.last_submission);
   return std::get<T>(st.to_submit.emplace_back(std::in_place_type<T>));
 }
 

@@ -21,9 +21,9 @@ using queue_pointer = offline_queue_actor::stateful_pointer<queue_actor_state>;
 void pump(queue_pointer self, const session_actor& session) {
   auto& st = self->state;
   while (st.online && !st.queue->empty()) {
-    operation_batch batch;
+    auto batch = take_batch(std::min(admission_batch, st.queue->size()));
     st.queue->take(st.quota, admission_batch, batch);
-    if (batch.empty()) return;  // waiting for quota
+    if (batch.empty()) return give_back_batch(std::move(batch));  // waiting for quota
     self->send(session, submit_atom::value, std::move(batch));
   }
 }

@@ -134,6 +134,7 @@ session_actor::behavior_type session_fn(session_pointer self, std::shared_ptr<co
         auto now = clock_type::now();
         st.fx.send.reserve(st.fx.send.size() + ops.size());  // about one packet each: no regrowing
         for (auto& op : ops) st.session->submit(std::move(op), now, st.fx);
+        give_back_batch(std::move(ops));
         apply(self, client, *router_slot);
       },
       [self, client, router_slot](timer_atom, std::uint64_t generation) {

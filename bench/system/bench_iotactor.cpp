@@ -67,7 +67,10 @@ client_actor start_client(caf::actor_system& sys, client_config config,
 
 class iotactor_connection final : public connection {
  public:
-  explicit iotactor_connection(client_actor client) : client_(std::move(client)) {}
+  explicit iotactor_connection(client_actor client) : client_(std::move(client)) {
+    // BENCH_POST_LIMIT: the publishing thread's post_publish backlog limit (0: unbounded).
+    if (const char* l = std::getenv("BENCH_POST_LIMIT")) set_post_backlog_limit(std::strtoul(l, nullptr, 10));
+  }
   ~iotactor_connection() override { disconnect(); }
 
   void subscribe(const std::string& filter, int qos, message_fn on_message) override {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "iotactor/actors/errc.hpp"
+#include "iotactor/actors/interfaces.hpp"
 #include "iotactor/protocol/encoder.hpp"
 
 using namespace iotactor;
@@ -412,4 +413,33 @@ TEST(offline_queue, a_long_queue_keeps_order_and_bytes_across_takes_requeues_and
   std::vector<operation> last;
   q.take(quota, 10, last);
   EXPECT_EQ(ids(last), (std::vector<operation_id>{5000}));
+}
+
+/// The process-wide spares for batches: a vector given back is handed out again (no new allocation for the
+/// next burst's batch), at most spare_batches are kept, and small ones are not kept at all.
+TEST(operation_batches, given_back_vectors_are_reused_up_to_the_spare_count) {
+  for (std::size_t i = 0; i <= spare_batches; ++i) (void)take_batch(32);  // whatever other tests left
+  operation_batch used;
+  used.reserve(100);
+  used.push_back(publish(1, proto::qos::at_most_once));
+  const auto* storage = used.data();
+  give_back_batch(std::move(used));
+  auto again = take_batch(50);
+  EXPECT_EQ(again.data(), storage) << "a fresh vector, not the one given back";
+  EXPECT_TRUE(again.empty());
+  EXPECT_GE(again.capacity(), 100U);
+
+  std::vector<operation_batch> many(spare_batches + 2);
+  for (auto& b : many) {
+    b.reserve(64);
+    give_back_batch(std::move(b));
+  }
+  std::size_t reused = 0;
+  for (std::size_t i = 0; i < spare_batches + 2; ++i) reused += take_batch(40).capacity() >= 64 ? 1 : 0;
+  EXPECT_EQ(reused, spare_batches);
+
+  operation_batch small;
+  small.reserve(8);
+  give_back_batch(std::move(small));
+  EXPECT_EQ(take_batch(40).capacity(), 40U) << "a small vector was kept";
 }

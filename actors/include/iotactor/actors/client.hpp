@@ -72,12 +72,13 @@ inline constexpr std::chrono::microseconds post_inline_after{50};
 /// them. An empty handle throws std::invalid_argument (the publish would be lost).
 void post_publish(const client_actor& client, protocol::publish p);
 
-/// The backlog limit of a thread that has not set one: 8,192 publishes posted by this thread that their
-/// clients have not yet taken from their mailboxes (about 6 MB with 64-byte payloads). A caller that posts
-/// faster than the client takes them would otherwise queue without end: a million posts ahead of the
-/// pipeline are 700 MB of fresh pages, and zeroing them cost half of the egress benchmark's CPU
-/// (docs/performance.md).
-inline constexpr std::size_t default_post_backlog_limit = 8192;
+/// The backlog limit of a thread that has not set one: 2,048 publishes posted by this thread that their
+/// clients have not yet taken from their mailboxes (about 1.5 MB with 64-byte payloads; eight submissions of
+/// the client's 256). A caller that posts faster than the client takes them would otherwise queue without
+/// end: a million posts ahead of the pipeline are 700 MB of fresh pages, and zeroing them cost half of the
+/// egress benchmark's CPU. A larger backlog cycles through more memory that glibc gives back and faults in
+/// again: 8,192 ran P1 at 1.7-1.9 M msg/s, 2,048 at 2.3-2.9 M (docs/performance.md).
+inline constexpr std::size_t default_post_backlog_limit = 2048;
 
 /// Sets the calling thread's backlog limit for post_publish(): 0 never waits (the backlog is unbounded).
 /// A thread never waits while it runs actors itself (inline_unit::running_here()). A waiting thread waits

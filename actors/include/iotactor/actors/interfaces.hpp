@@ -28,6 +28,15 @@ struct failure {
 using packet_batch = std::vector<protocol::packet>;
 using buffer_batch = std::vector<protocol::shared_bytes>;
 using operation_batch = std::vector<operation>;
+
+/// Spare vectors for batches of operations, process-wide (at most spare_batches of them): the client and
+/// the queue take one for a batch of at least 32 operations, and the session gives each back once it has
+/// taken the operations out. A burst reuses a few vectors instead of allocating one of up to 86 KB per 256
+/// operations on one thread and freeing it on another, where glibc gave the memory back to the kernel and
+/// the next batch touched it again: four fifths of P1's page faults (docs/performance.md).
+inline constexpr std::size_t spare_batches = 8;
+operation_batch take_batch(std::size_t capacity);
+void give_back_batch(operation_batch&& batch);
 using result_batch = std::vector<operation_result>;
 using publish_batch = std::vector<protocol::publish>;
 
