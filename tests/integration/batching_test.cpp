@@ -175,11 +175,14 @@ struct post_publish_thread : client_fixture {
   caf::actor hold;
   std::promise<void> release;
 
-  /// A subscriber to "<name>/#" and a publisher.
-  void connect_pair(const std::string& name) {
+  /// A subscriber to "<name>/#" and a publisher; `publisher_on_io_thread` false: nothing runs the publisher
+  /// on its I/O thread, so with the worker blocked only a post made while it is idle can run it.
+  void connect_pair(const std::string& name, bool publisher_on_io_thread = true) {
     auto subscriber = connected(config_for(broker, name + "-sub"), new_events());
     ASSERT_TRUE(subscribe(subscriber, name + "/#", proto::qos::at_most_once, received).ok());
-    publisher = connected(config_for(broker, name + "-pub"), new_events());
+    auto c = config_for(broker, name + "-pub");
+    c.deliver_on_io_thread = publisher_on_io_thread;
+    publisher = connected(c, new_events());
   }
 
   /// Blocks the only worker until release is fulfilled.
@@ -217,7 +220,9 @@ TEST_F(post_publish_thread, a_quiet_post_runs_on_the_caller_while_the_workers_ar
 /// the client has taken half: with the only worker blocked, four posts stay in the client's mailbox, the
 /// fifth waits until the worker runs again, and every message arrives, in order.
 TEST_F(post_publish_thread, a_thread_with_its_backlog_limit_out_waits_for_the_client) {
-  connect_pair("backlog");
+  // Not on the I/O thread: a turn of the publisher there (the end of its connect, slower under ASan) would
+  // take the posts from its mailbox while the worker is held.
+  connect_pair("backlog", false);
   block_the_worker();
   // Scheduled for the blocked worker: every post after it waits in the mailbox too, quiet or not.
   caf::anon_send(publisher, post_atom::value, message("backlog/n", "0", proto::qos::at_most_once));
