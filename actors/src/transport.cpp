@@ -170,6 +170,7 @@ class asio_transport final : public transport, public std::enable_shared_from_th
   void write(buffer_batch buffers) override {
     if (buffers.empty()) return;
     std::unique_lock<std::mutex> lock(write_mutex_);
+    if (writes_ended_) return;  // after shutdown() or abort(): the connection takes nothing more
     if (!strand_writes_ && direct_fd_ >= 0 && send_now(buffers)) return;
     for (auto& b : buffers) queued_.push_back(std::move(b));
     if (strand_writes_) return;  // the strand takes them with what it has
@@ -182,7 +183,7 @@ class asio_transport final : public transport, public std::enable_shared_from_th
   }
 
   void shutdown() override {
-    end_direct_writes();  // a write after this one goes behind it, through the strand
+    end_writes();  // what was written before goes out first; nothing written after it
     asio::post(strand_, [self = shared_from_this()] {
       self->shutdown_requested_ = true;
       // What write() queued and the strand has not taken yet (its task may come after this one) goes out
@@ -200,7 +201,7 @@ class asio_transport final : public transport, public std::enable_shared_from_th
   }
 
   void abort() override {
-    end_direct_writes();  // closes now: nothing more goes straight to the socket meanwhile
+    end_writes();  // closes now: nothing more goes to the socket meanwhile
     asio::post(strand_, [self = shared_from_this()] {
       self->owner_ = nullptr;  // no more reports
       self->on_data_ = nullptr;
@@ -209,9 +210,9 @@ class asio_transport final : public transport, public std::enable_shared_from_th
   }
 
  private:
-  void end_direct_writes() {
+  void end_writes() {
     std::lock_guard<std::mutex> lock(write_mutex_);
-    direct_ended_ = true;
+    writes_ended_ = true;
     direct_fd_ = -1;
   }
 
@@ -432,7 +433,7 @@ class asio_transport final : public transport, public std::enable_shared_from_th
     up_ = true;
     if (!ssl_) {
       std::lock_guard<std::mutex> lock(write_mutex_);
-      if (!direct_ended_) direct_fd_ = socket_.native_handle();
+      if (!writes_ended_) direct_fd_ = socket_.native_handle();
     }
     timer_.cancel();
     report(owner_, up_atom::value);
@@ -744,7 +745,7 @@ class asio_transport final : public transport, public std::enable_shared_from_th
   buffer_batch queued_;         // with write_mutex_: for the strand to take
   bool strand_writes_ = false;  // with write_mutex_
   int direct_fd_ = -1;          // with write_mutex_: a plain TCP socket that is up and not shut down
-  bool direct_ended_ = false;   // with write_mutex_: shut down or aborted, never again straight
+  bool writes_ended_ = false;   // with write_mutex_: shut down or aborted, write() takes nothing more
   buffer_batch pending_;
   buffer_batch in_flight_;
   std::vector<asio::const_buffer> gather_;

@@ -26,10 +26,12 @@ class transport {
   /// down_atom at the end.
   virtual void start() = 0;
 
-  /// Queues buffers; everything queued while a write is in flight goes out in one gather write.
+  /// Sends buffers, from any thread, in the order of the calls: straight to the socket when nothing is
+  /// queued (plain TCP), else behind what is queued, gathered into one write. Ignored after shutdown() or
+  /// abort().
   virtual void write(buffer_batch buffers) = 0;
 
-  /// Closes after the queued writes are done.
+  /// Closes after the writes made before it are done.
   virtual void shutdown() = 0;
 
   /// Closes now; no further reports.

@@ -4,6 +4,7 @@
 #include "transport.hpp"
 
 #include <arpa/inet.h>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <future>
@@ -69,28 +70,45 @@ proto::shared_bytes pattern(std::size_t size, std::uint8_t seed) {
   return proto::shared_bytes(std::move(b));
 }
 
+/// A transport connected to `server`, up and reading (it has read the byte the server sent), and the
+/// server's end of the connection.
+struct connection {
+  std::shared_ptr<io_runtime> runtime = std::make_shared<io_runtime>(1);
+  std::shared_ptr<detail::transport> t;
+  int peer = -1;
+  std::promise<void> readable;
+  std::atomic<bool> first{true};
+
+  explicit connection(const listener& server) {
+    auto options = std::make_shared<connection_options>();
+    options->port = server.port;
+    t = detail::make_transport(
+        runtime, options, codec_actor{},
+        [this](detail::transport&, const std::uint8_t*, std::size_t) {
+          if (first.exchange(false)) readable.set_value();
+        },
+        nullptr);
+    t->start();
+    peer = server.accept_one();
+    std::uint8_t hello = 1;
+    if (peer < 0 || ::send(peer, &hello, 1, 0) != 1) return;
+    readable.get_future().wait_for(deadline);
+  }
+  ~connection() {
+    t->abort();
+    if (peer >= 0) ::close(peer);
+  }
+  bool up() { return peer >= 0 && !first; }
+};
+
 }  // namespace
 
 TEST(transport, writes_past_a_full_socket_arrive_whole_and_in_order_and_later_ones_go_straight_on) {
   listener server;
-  auto runtime = std::make_shared<io_runtime>(1);
-  auto options = std::make_shared<connection_options>();
-  options->port = server.port;
-  std::promise<void> readable;
-  auto up = readable.get_future();
-  bool first = true;
-  auto t = detail::make_transport(
-      runtime, options, codec_actor{},
-      [&](detail::transport&, const std::uint8_t*, std::size_t) {
-        if (std::exchange(first, false)) readable.set_value();
-      },
-      nullptr);
-  t->start();
-  int peer = server.accept_one();
-  ASSERT_GE(peer, 0);
-  std::uint8_t hello = 1;
-  ASSERT_EQ(::send(peer, &hello, 1, 0), 1);
-  ASSERT_EQ(up.wait_for(deadline), std::future_status::ready);  // the transport is up and reading
+  connection c(server);
+  ASSERT_TRUE(c.up());
+  auto& t = c.t;
+  int peer = c.peer;
 
   // Far more than the socket buffers hold while the server does not read: the first write fills the socket
   // from this thread and leaves the rest to the strand; the second queues behind it.
@@ -112,6 +130,21 @@ TEST(transport, writes_past_a_full_socket_arrive_whole_and_in_order_and_later_on
   ASSERT_EQ(got.size(), a.size() + b.size());
   EXPECT_TRUE(std::equal(a.begin(), a.end(), got.begin()));
   EXPECT_TRUE(std::equal(b.begin(), b.end(), got.begin() + static_cast<std::ptrdiff_t>(a.size())));
-  t->abort();
-  ::close(peer);
+}
+
+/// shutdown() closes after what was written before it, and nothing written after it reaches the socket
+/// (not even straight from this thread, while the strand has yet to close): the server reads the first
+/// write, then the end of the stream.
+TEST(transport, a_shutdown_sends_what_came_before_it_and_nothing_after) {
+  listener server;
+  connection c(server);
+  ASSERT_TRUE(c.up());
+  auto before = pattern(2000, 11);
+  auto after = pattern(3000, 13);
+  c.t->write({before});
+  c.t->shutdown();
+  c.t->write({after});
+  auto got = read_exactly(c.peer, before.size() + after.size());  // stops at the end of the stream
+  ASSERT_EQ(got.size(), before.size()) << "a write after shutdown() reached the socket";
+  EXPECT_TRUE(std::equal(before.begin(), before.end(), got.begin()));
 }
